@@ -1,0 +1,134 @@
+"""Weekly opening-hours calendars and working-day arithmetic.
+
+Time is minutes since Monday 00:00 of week 1. A calendar is a sorted list of disjoint weekly
+intervals; opening hours, working hours and resident free time are all calendars, so "when may
+this resident go" is an intersection, not a special case.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass
+
+DAY = 1440.0
+WEEK = 7 * DAY
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_SPEC = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))? (\d\d):(\d\d)-(\d\d):(\d\d)$")
+SPEC_FORMAT = "'Mon-Fri 08:30-12:00' (days, then HH:MM-HH:MM, end after start, at most 24:00)"
+
+
+def parse_spec(text: str) -> list[tuple[float, float]]:
+    """'Mon-Fri 08:30-12:00' -> weekly intervals; ValueError when malformed."""
+    m = _SPEC.match(text.strip())
+    if not m:
+        raise ValueError(text)
+    d0 = DAYS.index(m[1])
+    d1 = DAYS.index(m[2]) if m[2] else d0
+    start = int(m[3]) * 60 + int(m[4])
+    end = int(m[5]) * 60 + int(m[6])
+    if d1 < d0 or int(m[4]) > 59 or int(m[6]) > 59 or not 0 <= start < end <= DAY:
+        raise ValueError(text)
+    return [(d * DAY + start, d * DAY + end) for d in range(d0, d1 + 1)]
+
+
+def _merge(intervals) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for s, e in sorted(intervals):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A weekly pattern of open intervals, repeated every week."""
+
+    intervals: tuple[tuple[float, float], ...]
+
+    @classmethod
+    def from_specs(cls, specs) -> Calendar:
+        return cls(tuple(_merge(iv for s in specs for iv in parse_spec(s))))
+
+    @property
+    def always_open(self) -> bool:
+        return self.intervals == ((0.0, WEEK),)
+
+    @property
+    def weekly_minutes(self) -> float:
+        return sum(e - s for s, e in self.intervals)
+
+    def union(self, other: Calendar) -> Calendar:
+        return Calendar(tuple(_merge(self.intervals + other.intervals)))
+
+    def complement(self) -> Calendar:
+        out, t = [], 0.0
+        for s, e in self.intervals:
+            if s > t:
+                out.append((t, s))
+            t = e
+        if t < WEEK:
+            out.append((t, WEEK))
+        return Calendar(tuple(out))
+
+    def intersect(self, other: Calendar) -> Calendar:
+        out = [
+            (max(s1, s2), min(e1, e2))
+            for s1, e1 in self.intervals
+            for s2, e2 in other.intervals
+            if max(s1, s2) < min(e1, e2)
+        ]
+        return Calendar(tuple(_merge(out)))
+
+    def session(self, t: float) -> tuple[float, float] | None:
+        """The open interval containing t, or else the next one: (start, end) in absolute minutes."""
+        if not self.intervals:
+            return None
+        week = math.floor(t / WEEK)
+        tw = t - week * WEEK
+        ends = [e for _, e in self.intervals]
+        i = bisect.bisect_right(ends, tw)
+        if i == len(self.intervals):
+            week, i = week + 1, 0
+        s, e = self.intervals[i]
+        base = week * WEEK
+        start, end = base + s, base + e
+        # An interval ending at the week's end joins one starting at the next week's start.
+        if e == WEEK and self.intervals[0][0] == 0.0:
+            end = base + WEEK + self.intervals[0][1]
+        return max(start, t), end
+
+    def is_open(self, t: float) -> bool:
+        s = self.session(t)
+        return s is not None and s[0] == t and t < s[1]
+
+    def minutes_open(self, t0: float, t1: float) -> float:
+        """Open minutes in [t0, t1): the denominator of utilisation."""
+        total, t = 0.0, t0
+        while t < t1:
+            s = self.session(t)
+            if s is None or s[0] >= t1:
+                break
+            total += min(s[1], t1) - s[0]
+            t = s[1]
+        return total
+
+
+def add_working_days(t: float, days: float) -> float:
+    """t plus whole working days (Mon-Fri), keeping the time of day; a weekend start moves to Monday."""
+    if days <= 0:
+        return t
+    day = math.floor(t / DAY)
+    clock = t - day * DAY
+    if day % 7 >= 5:
+        day += 7 - day % 7
+        clock = 0.0
+    remaining = math.ceil(days)
+    while remaining:
+        day += 1
+        if day % 7 < 5:
+            remaining -= 1
+    return day * DAY + clock

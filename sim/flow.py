@@ -1,0 +1,294 @@
+"""The flow of one request (DESIGN §3), as a chain of events on Mesa's scheduler.
+
+need → channel and time → travel → queue → service (incomplete materials: come back) → decided
+on the spot or handed off (held for a specialist, courier, back-office review) → back-office
+working days → result collected (a trip) or delivered → done.
+
+Each request's next action is `request.step`; `advance` dispatches on it. Time that nothing can
+change (travel, working days, courier) is computed, not waited for event by event, and every
+interval is attributed to one latency component as it is planned.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .calendar import DAY, add_working_days
+from .choice import choose
+from .policy import DOOR, PHYSICAL
+from .requests import (BACK_OFFICE, COLLECTION, HANDOFF, QUEUE, REWORK, SERVICE, TRAVEL, WAIT, Request)
+
+SPREAD = 0.8  # arrivals spread over the first 80% of a session (layout of the day: assumption in ODD)
+
+
+class Flow:
+    """Moves requests along; reads the policy, the residents' arrays and the per-request draws."""
+
+    def __init__(self, model):
+        self.m = model
+        sc = model.scenario_values
+        self.res = sc["residents"]
+        self.cat = sc["catalogue"]
+        self.staff = sc["staff"]
+        self.handoff = sc["handoff"]
+        self.audit = sc["audit"]
+        self.points = sc["points"]
+        self.proactive = sc["proactive"]
+
+    # ---- dispatch -------------------------------------------------------------------------
+    def advance(self, r: Request) -> None:
+        getattr(self, "_" + r.step)(r)
+
+    def _need(self, r: Request) -> None:
+        m = self.m
+        res = r.resident
+        if m.policy.switches["proactive_elderly"] and m.elderly[res] and m.draws.u_choice[r.rid, 1] < self.proactive["reach"]:
+            return self._proactive_visit(r)
+        channel = choose(m, r)
+        r.channel = channel
+        t_from = r.t_need + m.draws.go_delay[r.rid]
+        if channel in PHYSICAL:
+            r.point = m.point_for(channel, res)
+            self._plan_visit(r, t_from, WAIT, TRAVEL)
+        elif channel in DOOR:
+            self._plan_door(r, t_from, WAIT)
+        else:
+            r.account(WAIT, t_from)
+            self._schedule(r, "online", t_from)
+
+    def _schedule(self, r: Request, step: str, at: float) -> None:
+        r.step = step
+        self.m.schedule_event(r.advance, at=at)
+
+    # ---- visits to a point ------------------------------------------------------------------
+    def _plan_visit(self, r: Request, t_from: float, wait_component: int, travel_component: int) -> None:
+        """Go to the request's point at the resident's next feasible time."""
+        m = self.m
+        station = m.point(r)
+        travel = m.travel_minutes(r.resident, station)
+        arrival = m.arrival_time(r, station, t_from + travel)
+        r.account(wait_component, arrival - travel)
+        r.account(travel_component, arrival)
+        r.trips += 1
+        self._schedule(r, "arrive", arrival)
+
+    def _arrive(self, r: Request) -> None:
+        m = self.m
+        t = m.time
+        station = m.point(r)
+        staff = self._acceptor(r, station, t)
+        if staff == "send_to_street":
+            street = m.streets[station.street]
+            travel = m.travel_between(station, street, r.resident)
+            r.channel, r.point = "street", street.index
+            r.account(TRAVEL, t + travel)
+            return self._schedule(r, "arrive", t + travel)
+        pool = station.pools[staff]
+        minutes = self._service_minutes(r, staff)
+        booking = pool.book(t, minutes)
+        if booking is None:
+            r.turned_away += 1
+            return self._plan_visit(r, math.floor(t / DAY + 1) * DAY, WAIT, TRAVEL)
+        start, end = booking
+        r.visits += 1
+        r.pool = pool
+        r.account(QUEUE, start)
+        r.account(SERVICE, end)
+        if r.t_accept != r.t_accept:  # first acceptance fixes the service radius
+            r.service_radius_km = m.radius_km(r.resident, station)
+        self._schedule(r, "served", end)
+
+    def _acceptor(self, r: Request, station, t: float) -> str:
+        """Which staff at this point takes the request: the one authorised, else who pre-accepts."""
+        if r.channel == "terminal":
+            return "terminal"
+        if station.kind == "street":
+            return "street"
+        deciders = self.m.policy.deciders[r.item]
+        if "community" in deciders:
+            return "community"
+        if "specialist" in deciders and self.m.specialist_present(station, t):
+            return "specialist"
+        if "specialist" in deciders and self.staff["specialist"]["when_absent"] == "send_to_street":
+            return "send_to_street"
+        return "community"  # pre-accept and hand off (代收代转 or hold for the specialist)
+
+    def _service_minutes(self, r: Request, staff: str) -> float:
+        m = self.m
+        base = m.draws.service[r.rid, r.visits % m.draws.service.shape[1]]
+        if staff == "terminal":
+            return base * self.points["terminal"]["minutes_factor"]
+        if staff == "community" and staff not in m.policy.deciders[r.item]:
+            return self.staff["specialist"]["preaccept_minutes"]
+        return base * self.staff[staff]["proficiency"] if staff in self.staff else base
+
+    def _served(self, r: Request) -> None:
+        t = self.m.time
+        staff = r.pool.staff
+        r.pool = None
+        if self._incomplete(r):
+            return self._plan_visit(r, t + self.m.draws.rework_delay(r), REWORK, REWORK)
+        self._accepted(r, t)
+        deciders = self.m.policy.deciders[r.item]
+        if staff in deciders or staff == "terminal":
+            return self._decided(r, t, staff)
+        self._hand_off(r, t, at_street=(r.channel == "street"))
+
+    def _incomplete(self, r: Request) -> bool:
+        m = self.m
+        k = r.reworks % m.draws.materials.shape[1]
+        if m.draws.materials[r.rid, k] < m.catalogue.p_incomplete[r.item] and not r.sent_back:
+            r.reworks += 1
+            return True
+        return False
+
+    def _accepted(self, r: Request, t: float) -> None:
+        if r.t_accept != r.t_accept:
+            r.t_accept = t
+
+    # ---- hand-offs ------------------------------------------------------------------------------
+    def _hand_off(self, r: Request, t: float, at_street: bool) -> None:
+        """The acceptor may not decide: hold for the specialist, or send the file on."""
+        m = self.m
+        deciders = m.policy.deciders[r.item]
+        station = m.communities[m.community_of(r.resident)] if not at_street else None
+        if station is not None and "specialist" in deciders and m.specialists_at[station.index]:
+            r.account(HANDOFF, t)
+            r.step = "held"
+            station.held.append(r)
+            return
+        if station is not None and "community" in deciders:
+            m.staff_minutes("community", self._decision_minutes(r, "community"))
+            return self._decided(r, t, "community")
+        if "back_office" in deciders:
+            t_dec = add_working_days(t, self.points["online"]["review_days"])
+            r.account(HANDOFF, t_dec)
+            return self._decided(r, t_dec, "back_office")
+        t_dec = add_working_days(t, self.handoff["courier_days"]) if not at_street else t
+        m.staff_minutes("street", self._decision_minutes(r, "street"))
+        r.account(HANDOFF, t_dec)
+        self._decided(r, t_dec, "street")
+
+    def _decision_minutes(self, r: Request, staff: str) -> float:
+        m = self.m
+        return m.draws.service[r.rid, 0] * self.staff[staff]["proficiency"]
+
+    def specialist_arrives(self, specialist, station, t: float) -> None:
+        """A rota visit: travel is staff time; held files are decided first, in the order they came."""
+        m = self.m
+        travel = m.specialist_travel_minutes(station)
+        m.staff_minutes("specialist_travel", travel)
+        held, station.held = station.held, []
+        pool = station.pools["specialist"]
+        session = pool.calendar.session(t)
+        for r in held:
+            start, end = pool.book(t, self._decision_minutes(r, "specialist"), session_end=math.inf)
+            r.account(HANDOFF, end)
+            self._schedule(r, "decided_by_specialist", end)
+
+    def _decided_by_specialist(self, r: Request) -> None:
+        self._decided(r, self.m.time, "specialist")
+
+    # ---- decision, audit, back office, result ---------------------------------------------------
+    def _decided(self, r: Request, t: float, by: str) -> None:
+        m = self.m
+        r.decided_by = by
+        k = (r.reworks + int(r.sent_back)) % m.draws.errors.shape[1]
+        rate = self.staff[by]["error_rate"] if by in self.staff else 0.0
+        wrong = m.draws.errors[r.rid, k] < rate
+        r.error = r.error or wrong
+        if by == "community" and m.draws.audit[r.rid, 0] < self.audit["share"]:
+            r.audited = True
+            if wrong and m.draws.audit[r.rid, 1] < self.audit["detect"] and not r.sent_back:
+                return self._send_back(r, t)
+        t_ready = add_working_days(t, m.catalogue.back_office_days[r.item])
+        r.account(BACK_OFFICE, t_ready)
+        self._deliver(r, t_ready)
+
+    def _send_back(self, r: Request, t: float) -> None:
+        """The street's audit found the decision wrong: the resident must come again."""
+        r.sent_back = True
+        r.reworks += 1
+        t_notice = add_working_days(t, self.audit["days"])
+        r.account(HANDOFF, t_notice)
+        if r.channel in PHYSICAL:
+            return self._plan_visit(r, t_notice, REWORK, REWORK)
+        self._plan_door(r, t_notice, REWORK)
+
+    def _deliver(self, r: Request, t_ready: float) -> None:
+        m = self.m
+        if not m.catalogue.collect[r.item]:
+            r.account(COLLECTION, t_ready)
+            return self._schedule(r, "done", t_ready)
+        if r.channel in DOOR or r.channel == "online" or m.policy.switches["deliver_home"]:
+            t_done = add_working_days(t_ready, self.handoff["deliver_days"])
+            r.account(COLLECTION, t_done)
+            return self._schedule(r, "done", t_done)
+        station = m.point(r)
+        travel = m.travel_minutes(r.resident, station)
+        arrival = m.arrival_time(r, station, t_ready + m.draws.go_delay[r.rid] + travel)
+        r.trips += 1
+        t_done = arrival + self.cat["pickup_minutes"]
+        r.account(COLLECTION, t_done)
+        self._schedule(r, "done", t_done)
+
+    def _done(self, r: Request) -> None:
+        r.t_done = self.m.time
+        self.m.finish(r)
+
+    # ---- at the door and online ---------------------------------------------------------------------
+    def _plan_door(self, r: Request, t_from: float, wait_component: int) -> None:
+        """A grid worker (or building head) comes to the door on a working day."""
+        m = self.m
+        days = self.points["building"]["response_days"] if r.channel == "building" else self.points["grid"]["response_days"]
+        t = add_working_days(t_from, days)
+        session = m.policy.hours["grid"].session(t)
+        arrival = t if session[0] == t else session[0] + m.draws.spread[r.rid, r.visits % 4] * SPREAD * (session[1] - session[0])
+        r.account(wait_component, arrival)
+        self._schedule(r, "door", arrival)
+
+    def _proactive_visit(self, r: Request) -> None:
+        """Grid workers' regular visits to elderly residents pick the need up at the door."""
+        interval = self.proactive["visit_interval_days"] * DAY
+        phase = (r.resident * 0.6180339887) % 1.0 * interval
+        visit = math.ceil((r.t_need - phase) / interval) * interval + phase
+        r.channel = "grid"
+        self._plan_door(r, max(visit, r.t_need), WAIT)
+
+    def _door(self, r: Request) -> None:
+        m = self.m
+        t = m.time
+        minutes = self.points["grid"]["door_minutes"]
+        m.grid_door_visit(r, minutes)
+        r.visits += 1
+        r.account(SERVICE, t + minutes)
+        t += minutes
+        if self._incomplete(r):
+            return self._plan_door(r, t + m.draws.rework_delay(r), REWORK)
+        if r.t_accept != r.t_accept:
+            r.t_accept = t
+            r.service_radius_km = 0.0
+        r.point = m.community_of(r.resident)
+        t_round = add_working_days(t, self.handoff["round_days"])
+        r.account(HANDOFF, t_round)
+        self._schedule(r, "carried", t_round)
+
+    def _carried(self, r: Request) -> None:
+        """The grid worker's round brings the file to the community station."""
+        self._hand_off(r, self.m.time, at_street=False)
+
+    def _online(self, r: Request) -> None:
+        t = self.m.time
+        r.visits += 1
+        if self._incomplete(r):
+            t_again = t + self.m.draws.rework_delay(r)
+            r.account(REWORK, t_again)
+            return self._schedule(r, "online", t_again)
+        if r.t_accept != r.t_accept:
+            r.t_accept = t
+            r.service_radius_km = 0.0
+        t_dec = add_working_days(t, self.points["online"]["review_days"])
+        r.account(HANDOFF, t_dec)
+        self._decided(r, t_dec, "back_office")

@@ -1,0 +1,402 @@
+"""The Mesa model: builds the world from a scenario and lets requests flow through it.
+
+Time is minutes since Monday 00:00 of week 1. The model is purely event-driven: Mesa's default
+one-unit step event is stopped (with minutes as the unit it would cost a year of empty events),
+and `step()` advances the clock by `run.step_minutes`, which is what the teaching app calls.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from . import metrics, survey
+from .agents import CommunityStation, GridWorker, Resident, Specialist, StreetCentre, WindowPool
+from .calendar import WEEK, Calendar
+from .catalogue import load_catalogue
+from .flow import SPREAD, Flow
+from .needs import generate_draws, generate_needs
+from .policy import DOOR, build_policy
+from .requests import Request, to_frame
+from .scenario import Scenario
+from .streams import spawn
+from .territory import build_territory
+
+
+WEEKDAYS = Calendar.from_specs(["Mon-Fri 00:00-24:00"])  # specialists visit on working days
+
+
+class GovernanceModel(mesa.Model):
+    """Residents, service points and staff of one territory under one authorisation policy."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None):
+        seed = scenario["run"]["seed"] if seed is None else seed
+        super().__init__(rng=seed)
+        self._default_schedule.stop()
+        self.step = self.advance
+        self.seed = seed
+        self.scenario_file = scenario
+        self.scenario_values = v = scenario.values
+        run = v["run"]
+        self.warmup_end = run["warmup_weeks"] * WEEK
+        self.end = self.warmup_end + run["weeks"] * WEEK
+        self.stop = self.end + run["drain_weeks"] * WEEK
+        streams = spawn(seed)
+
+        self.territory = build_territory(_territory_cfg(v["territory"]), streams["territory"], scenario.where("territory"))
+        self.catalogue = load_catalogue(v["catalogue"]["file"])
+        self.policy = build_policy(scenario, self.catalogue)
+        self._build_residents(v["residents"], streams["residents"])
+        self._build_points(scenario)
+        self.flow = Flow(self)
+
+        self.needs = generate_needs(self.catalogue, self.elderly, self.stop, v["catalogue"]["demand_scale"], streams["needs"])
+        self.draws = generate_draws(self.needs, self.catalogue, streams, v["residents"]["go_delay_days"],
+                                    v["catalogue"]["rework_days"])
+        self.survey_rng = streams["survey"]
+        self.requests: list[Request] = []
+        self.open: dict[int, Request] = {}
+        self.staff_busy = {"street": 0.0, "community": 0.0, "specialist": 0.0, "specialist_travel": 0.0, "grid": 0.0}
+        self._next_need = 0
+        if len(self.needs):
+            self.schedule_event(self._need_arises, at=float(self.needs.t[0]))
+        self.schedule_event(self._reset_staff_clocks, at=self.warmup_end)
+        self.schedule_event(self._read_staff_clocks, at=self.end)
+        self.staff_at_end: dict[str, float] | None = None
+        for s in self.specialists:
+            s.schedule_next_visit(0.0)
+
+    # ---- construction -----------------------------------------------------------------------------
+    def _build_residents(self, cfg: dict, rng: np.random.Generator) -> None:
+        t = self.territory
+        self.home = np.repeat(np.arange(len(t.building_pop)), t.building_pop)
+        n = len(self.home)
+        self.elderly = rng.random(n) < cfg["elderly_share"]
+        self.employed = ~self.elderly & (rng.random(n) < cfg["employed_share"])
+        literacy = np.where(self.elderly, cfg["digital_literacy"]["elderly"], cfg["digital_literacy"]["under60"])
+        self.literate = rng.random(n) < literacy
+        self.walk_kmh = np.where(self.elderly, cfg["elderly_walk_kmh"], cfg["walk_kmh"])
+        self.residents = [Resident(self, i) for i in range(n)]
+
+    def _build_points(self, sc: Scenario) -> None:
+        t, v, pol = self.territory, sc.values, self.policy
+        pts, staff = v["points"], v["staff"]
+        self.streets = [StreetCentre(self, i, t.street_xy[i], t.street_names_en[i], t.street_names_zh[i])
+                        for i in range(len(t.street_xy))]
+        for s in self.streets:
+            s.pools["street"] = WindowPool(pts["street"]["windows"], pol.hours["street"], "street")
+        community_windows = max(1, round(pts["community"]["windows"] * staff["community"]["window_share"]))
+        self.communities = []
+        for i in range(len(t.community_xy)):
+            c = CommunityStation(self, i, t.community_xy[i], t.community_names_en[i], t.community_names_zh[i],
+                                 int(t.community_street[i]))
+            c.pools["community"] = WindowPool(community_windows, pol.hours["community"], "community")
+            c.pools["specialist"] = WindowPool(1, pol.hours["community"], "specialist")
+            c.pools["terminal"] = WindowPool(1, pol.calendar("terminal"), "terminal")
+            self.communities.append(c)
+        self.grid_workers = [[GridWorker(self, g) for _ in range(pts["grid"]["workers_per_grid"])]
+                             for g in range(len(t.grid_xy))]
+        self.specialists = [Specialist(self, cluster) for cluster in specialist_clusters(sc, t)]
+        self.specialists_at = [[] for _ in self.communities]
+        for s in self.specialists:
+            for c in set(s.cluster):
+                self.specialists_at[c].append(s)
+
+        building_street = t.building_street
+        bxy = t.building_xy
+        self.km_community = np.hypot(*(bxy - t.community_xy[t.building_community]).T) * t.circuity
+        self.km_street = np.hypot(*(bxy - t.street_xy[building_street]).T) * t.circuity
+        to_streets = t.road_km(bxy, t.street_xy)
+        self.nearest_street = np.argmin(to_streets, axis=1)
+        self.km_nearest_street = to_streets[np.arange(len(bxy)), self.nearest_street]
+
+    # ---- the clock ----------------------------------------------------------------------------------
+    def advance(self) -> None:
+        """One Mesa step: advance the clock by run.step_minutes, firing the events on the way."""
+        self.run_for(self.scenario_values["run"]["step_minutes"])
+
+    def run(self) -> None:
+        self.run_until(self.stop)
+
+    def _need_arises(self) -> None:
+        """Turn the next need into a request, and schedule the one after (the event list stays short)."""
+        j = self._next_need
+        r = Request(self.flow, j, int(self.needs.resident[j]), int(self.needs.item[j]), float(self.needs.t[j]))
+        self.requests.append(r)
+        self.open[j] = r
+        self._next_need += 1
+        if self._next_need < len(self.needs):
+            self.schedule_event(self._need_arises, at=float(self.needs.t[self._next_need]))
+        self.flow.advance(r)
+
+    def finish(self, r: Request) -> None:
+        del self.open[r.rid]
+
+    def _reset_staff_clocks(self) -> None:
+        for key in self.staff_busy:
+            self.staff_busy[key] = 0.0
+        for p in self.all_pools():
+            p.busy = 0.0
+        for workers in self.grid_workers:
+            for w in workers:
+                w.busy = 0.0
+
+    def _read_staff_clocks(self) -> None:
+        """Staff time is measured over the same window as requests: warm-up end to window end."""
+        self.staff_at_end = self._staff_clocks()
+
+    def _staff_clocks(self) -> dict[str, float]:
+        return {
+            "street": _pool_busy(self.streets, "street") + self.staff_busy["street"],
+            "community": _pool_busy(self.communities, "community") + self.staff_busy["community"],
+            "specialist": _pool_busy(self.communities, "specialist") + self.staff_busy["specialist_travel"],
+            "specialist_travel": self.staff_busy["specialist_travel"],
+            "grid": sum(w.busy for ws in self.grid_workers for w in ws),
+        }
+
+    def all_pools(self):
+        for point in self.streets + self.communities:
+            yield from point.pools.values()
+
+    # ---- geometry and travel ------------------------------------------------------------------------
+    def community_of(self, res: int) -> int:
+        return int(self.territory.building_community[self.home[res]])
+
+    def points_of(self, channel: str) -> list:
+        return self.streets if channel == "street" else self.communities
+
+    def point_for(self, channel: str, res: int) -> int:
+        b = self.home[res]
+        if channel == "street":
+            if self.policy.switches["any_street_centre"]:
+                return int(self.nearest_street[b])
+            return int(self.territory.building_street[b])
+        return int(self.territory.building_community[b])
+
+    def point(self, r: Request):
+        return self.points_of("street" if r.channel == "street" else "community")[r.point]
+
+    def radius_km(self, res: int, station) -> float:
+        b = self.home[res]
+        if station.kind == "community":
+            return float(self.km_community[b])
+        if station.index == self.territory.building_street[b]:
+            return float(self.km_street[b])
+        return float(self.territory.road_km(self.territory.building_xy[b:b + 1], station.xy[None])[0, 0])
+
+    def minutes_for_km(self, km: float, res: int) -> float:
+        cfg = self.scenario_values["residents"]
+        if km <= cfg["walk_max_km"]:
+            return km / self.walk_kmh[res] * 60
+        return km / cfg["ride_kmh"] * 60 + cfg["ride_access_minutes"]
+
+    def travel_minutes(self, res: int, station) -> float:
+        return self.minutes_for_km(self.radius_km(res, station), res)
+
+    def travel_between(self, a, b, res: int) -> float:
+        return self.minutes_for_km(float(np.hypot(*(a.xy - b.xy)) * self.territory.circuity), res)
+
+    def specialist_travel_minutes(self, station) -> float:
+        street = self.streets[station.street]
+        km = float(np.hypot(*(station.xy - street.xy)) * self.territory.circuity)
+        return 2 * km / self.scenario_values["staff"]["specialist"]["travel_kmh"] * 60
+
+    # ---- timing -------------------------------------------------------------------------------------
+    def arrival_time(self, r: Request, station, ready: float) -> float:
+        """The first moment at or after `ready` when the point is open and the resident free; working
+        residents who find no such moment within leave_after_days take leave."""
+        opening = self.policy.calendar(r.channel if r.channel == "terminal" else station.kind)
+        ready = self._rota_aware(r, ready)
+        session = opening.session(ready)
+        if self.employed[r.resident]:
+            free = opening.intersect(self.policy.work.complement()).session(ready)
+            if free is not None and free[0] <= ready + self.scenario_values["residents"]["leave_after_days"] * 1440:
+                session = free
+        if session[0] == ready:
+            return ready
+        u = self.draws.spread[r.rid, r.trips % self.draws.spread.shape[1]]
+        return session[0] + u * SPREAD * (session[1] - session[0])
+
+    def _rota_aware(self, r: Request, ready: float) -> float:
+        """Residents who know the rota come on a specialist's day, when only a specialist can decide."""
+        deciders = self.policy.deciders[r.item]
+        if r.channel != "community" or "community" in deciders or "specialist" not in deciders:
+            return ready
+        if self.draws.u_choice[r.rid, 1] >= self.scenario_values["staff"]["specialist"]["rota_awareness"]:
+            return ready
+        station = self.communities[r.point]
+        day = math.floor(ready / 1440)
+        for d in range(day, day + 7 * max(1, max((len(s.cluster) for s in self.specialists_at[r.point]), default=1))):
+            if any(s.community_on(d) == station.index for s in self.specialists_at[r.point]):
+                return max(ready, d * 1440.0)
+        return ready
+
+    def specialist_present(self, station, t: float) -> bool:
+        day = math.floor(t / 1440)
+        return any(s.community_on(day) == station.index for s in self.specialists_at[station.index])
+
+    # ---- staff time ---------------------------------------------------------------------------------
+    def staff_minutes(self, kind: str, minutes: float) -> None:
+        self.staff_busy[kind] += minutes
+
+    def grid_door_visit(self, r: Request, minutes: float) -> None:
+        b = self.home[r.resident]
+        g = int(self.territory.building_grid[b])
+        km = float(np.hypot(*(self.territory.building_xy[b] - self.territory.grid_xy[g])) * self.territory.circuity)
+        workers = self.grid_workers[g]
+        walk = 2 * km / self.scenario_values["residents"]["walk_kmh"] * 60
+        workers[r.rid % len(workers)].busy += minutes + walk
+
+    # ---- results ------------------------------------------------------------------------------------
+    def request_table(self) -> pd.DataFrame:
+        frame = to_frame(self.requests)
+        t = self.territory
+        cat = self.catalogue
+        res = frame["resident"].to_numpy()
+        b = self.home[res]
+        item = frame.pop("item_index").to_numpy()
+        frame.insert(2, "item", np.array(cat.code, dtype=object)[item])
+        frame.insert(3, "authority", np.where(cat.street_level[item], "street", "community"))
+        group = np.where(self.elderly[res], "elderly", np.where(self.employed[res], "employed", "other"))
+        frame.insert(4, "group", group)
+        frame.insert(5, "building", b)
+        frame.insert(6, "grid", t.building_grid[b])
+        frame.insert(7, "community", t.building_community[b])
+        frame.insert(8, "street", t.building_street[b])
+        frame.insert(9, "home_to_centre_km", self.km_street[b])
+        frame["measured"] = (frame["t_need"] >= self.warmup_end) & (frame["t_need"] < self.end)
+        frame["completed"] = frame["t_done"].notna() & (frame["t_done"] <= self.stop)
+        return frame
+
+    def access_radius(self) -> dict:
+        """Supply side: per building, road km to the nearest point that may accept a street item,
+        averaged over street items by their demand, population-weighted over buildings."""
+        cat, pol = self.catalogue, self.policy
+        weights, dists = [], []
+        for i in np.flatnonzero(cat.street_level):
+            ch = pol.channels[i]
+            options = [np.full(len(self.home_pop), np.inf)]
+            if any(c in DOOR for c in ch):
+                options.append(np.zeros(len(self.home_pop)))
+            if "community" in ch or "terminal" in ch:
+                options.append(self.km_community)
+            if "street" in ch:
+                options.append(self.km_nearest_street if pol.switches["any_street_centre"] else self.km_street)
+            dists.append(np.min(options, axis=0))
+            weights.append(cat.rate[i].sum())
+        if not dists:
+            return {"mean": None, "p90": None, "max": None}
+        d = np.average(np.array(dists), axis=0, weights=np.array(weights) if sum(weights) else None)
+        pop = self.home_pop
+        finite = np.isfinite(d)
+        if not finite.any():
+            return {"mean": None, "p90": None, "max": None}
+        d, pop = d[finite], pop[finite]
+        order = np.argsort(d)
+        cum = np.cumsum(pop[order]) / pop.sum()
+        return {"mean": float(np.average(d, weights=pop)), "p90": float(d[order][np.searchsorted(cum, 0.9)]),
+                "max": float(d.max())}
+
+    @property
+    def home_pop(self) -> np.ndarray:
+        return self.territory.building_pop
+
+    def staff_report(self, requests: int) -> dict:
+        """Utilisation (busy over open staff minutes) and hours per request, over the measured window."""
+        t0, t1 = self.warmup_end, self.end
+        busy = self.staff_at_end if self.staff_at_end is not None else self._staff_clocks()
+        hours = self.policy.hours
+        available = {
+            "street": sum(s.pools["street"].windows for s in self.streets) * hours["street"].minutes_open(t0, t1),
+            "community": sum(c.pools["community"].windows for c in self.communities)
+            * hours["community"].minutes_open(t0, t1),
+            "specialist": len(self.specialists) * hours["community"].intersect(WEEKDAYS).minutes_open(t0, t1),
+            "grid": sum(len(ws) for ws in self.grid_workers) * hours["grid"].minutes_open(t0, t1),
+        }
+        out = {}
+        for kind, avail in available.items():
+            out[kind] = {
+                "hours": busy[kind] / 60,
+                "utilisation": busy[kind] / avail if avail else None,
+                "hours_per_request": busy[kind] / 60 / requests if requests else None,
+            }
+        out["specialist"]["travel_hours"] = busy["specialist_travel"] / 60
+        total = sum(busy[k] for k in available) / 60
+        out["hours_per_request_total"] = total / requests if requests else None
+        return out
+
+    def results(self) -> RunResult:
+        table = self.request_table()
+        summary = metrics.summarise(table)
+        summary["access_radius_km"] = self.access_radius()
+        summary["staff"] = self.staff_report(summary["requests"]["created"])
+        summary["survey"] = survey.run_survey(table, self.scenario_values["survey"], self.survey_rng, self.warmup_end)
+        return RunResult(table, summary)
+
+
+@dataclass
+class RunResult:
+    requests: pd.DataFrame
+    metrics: dict
+
+
+def specialist_clusters(sc: Scenario, territory) -> list[list[int]]:
+    """Clusters of communities per specialist: listed in the scenario, or split evenly per street."""
+    cfg = sc["staff"]["specialist"]
+    names = {n: i for i, n in enumerate(territory.community_names_en)}
+    if cfg.get("rota"):
+        clusters = []
+        for k, entry in enumerate(cfg["rota"]):
+            for name in entry["communities"]:
+                if name not in names:
+                    raise sc.error(f"staff.specialist.rota[{k}].communities",
+                                   f"names of communities in the territory; {name!r} is not one")
+            clusters.append([names[n] for n in entry["communities"]])
+        if any(not c for c in clusters):
+            raise sc.error("staff.specialist.rota", "each rota entry lists at least one community")
+        return clusters
+    count = cfg["count"]
+    if count == 0:
+        return []
+    by_street = [np.flatnonzero(territory.community_street == s) for s in range(len(territory.street_xy))]
+    per_street = np.array_split(np.arange(count), len(by_street)) if count >= len(by_street) else \
+        [[k] if k < count else [] for k in range(len(by_street))]
+    clusters = []
+    for comms, staff in zip(by_street, per_street):
+        if len(staff) == 0:
+            continue
+        for part in np.array_split(comms, min(len(staff), len(comms))):
+            clusters.append([int(c) for c in part])
+    if count > len(clusters):
+        raise sc.error("staff.specialist.count", f"at most {len(clusters)} (one per community) with an automatic rota")
+    return clusters
+
+
+def check(scenario: Scenario) -> None:
+    """Everything `validate` can check without running: data files, territory, policy, rota."""
+    territory = build_territory(_territory_cfg(scenario["territory"]), spawn(0)["territory"], scenario.where("territory"))
+    build_policy(scenario, load_catalogue(scenario["catalogue"]["file"]))
+    specialist_clusters(scenario, territory)
+
+
+def _pool_busy(points, kind: str) -> float:
+    return sum(p.pools[kind].busy for p in points)
+
+
+def _territory_cfg(cfg: dict) -> dict:
+    """The territory builder expects every list key present."""
+    out = dict(cfg)
+    for key in ("streets", "communities", "grids", "buildings"):
+        out.setdefault(key, [])
+    return out
+
+
+def simulate(scenario: Scenario, seed: int | None = None) -> RunResult:
+    """Build the model, run it to the end, and return the per-request table and the metrics."""
+    model = GovernanceModel(scenario, seed)
+    model.run()
+    return model.results()

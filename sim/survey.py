@@ -1,0 +1,64 @@
+"""A monthly telephone survey of residents served, as Dingshan's third-party evaluation runs.
+
+The simulation knows every resident's chance of being satisfied and aware; the survey sees only
+a sample. Reporting both shows whether a survey of that size could detect the differences
+between models that the simulation says exist.
+"""
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from scipy.stats import norm
+
+MINUTES_PER_DAY = 1440
+DAYS_PER_MONTH = 30
+LOCAL_KM = 1.0
+Z95 = float(norm.ppf(0.975))
+
+
+def _estimate(answers: np.ndarray, probability: np.ndarray) -> dict:
+    """Sample share with its Wald interval, beside the census value it estimates."""
+    true = float(probability.mean()) if probability.size else None
+    if not answers.size:
+        return {"estimate": None, "se": None, "ci95": None, "true": true}
+    p = float(answers.mean())
+    se = float(np.sqrt(p * (1 - p) / answers.size))
+    ci95 = [max(0.0, p - Z95 * se), min(1.0, p + Z95 * se)]
+    return {"estimate": p, "se": se, "ci95": ci95, "true": true}
+
+
+def run_survey(
+    requests: pd.DataFrame, cfg: dict, rng: np.random.Generator, measured_start: float
+) -> dict | None:
+    """Survey residents whose measured requests were completed; None when per_month is 0.
+
+    Each 30-day month (counted from measured_start by completion time) samples up to
+    `per_month` completed requests without replacement; each respondent answers by a
+    Bernoulli draw with their own probability:
+    P(satisfied) = logistic(intercept + per_day*latency_days + per_trip*trips + per_km*radius_km),
+    P(aware) = base + local if accepted within 1 km of home, clipped to [0, 1].
+    Months are pooled: se = sqrt(p(1-p)/n) treats all respondents as one simple random
+    sample, ignoring the monthly strata. `true` is the population mean probability.
+    """
+    per_month = int(cfg["per_month"])
+    if per_month == 0:
+        return None
+    sat, aware = cfg["satisfaction"], cfg["awareness"]
+    done = requests[requests["measured"].astype(bool) & requests["completed"].astype(bool)]
+    days = ((done["t_done"] - done["t_need"]) / MINUTES_PER_DAY).to_numpy(float)
+    radius = done["service_radius_km"].to_numpy(float)
+    p_satisfied = expit(sat["intercept"] + sat["per_day"] * days
+                        + sat["per_trip"] * done["trips"].to_numpy(float) + sat["per_km"] * radius)
+    p_aware = np.clip(aware["base"] + aware["local"] * (radius <= LOCAL_KM), 0.0, 1.0)
+    month = np.floor((done["t_done"].to_numpy(float) - measured_start) / (DAYS_PER_MONTH * MINUTES_PER_DAY))
+    draw_order = pd.Series(rng.random(len(done))).groupby(month).rank(method="first").to_numpy()
+    sampled = draw_order <= per_month
+    n = int(sampled.sum())
+    satisfied = rng.random(n) < p_satisfied[sampled]
+    is_aware = rng.random(n) < p_aware[sampled]
+    return {
+        "months": int(np.unique(month).size),
+        "n": n,
+        "satisfaction": _estimate(satisfied, p_satisfied),
+        "awareness": _estimate(is_aware, p_aware),
+    }
