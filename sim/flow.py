@@ -20,9 +20,6 @@ from .choice import choose
 from .policy import DOOR, PHYSICAL
 from .requests import (BACK_OFFICE, COLLECTION, HANDOFF, QUEUE, REWORK, SERVICE, TRAVEL, WAIT, Request)
 
-SPREAD = 0.8  # arrivals spread over the first 80% of a session (layout of the day: assumption in ODD)
-
-
 class Flow:
     """Moves requests along; reads the policy, the residents' arrays and the per-request draws."""
 
@@ -245,7 +242,7 @@ class Flow:
         days = self.points["building"]["response_days"] if r.channel == "building" else self.points["grid"]["response_days"]
         t = add_working_days(t_from, days)
         session = m.policy.hours["grid"].session(t)
-        arrival = t if session[0] == t else session[0] + m.draws.spread[r.rid, r.visits % 4] * SPREAD * (session[1] - session[0])
+        arrival = t if session[0] == t else m.within_session(r, session)
         r.account(wait_component, arrival)
         self._schedule(r, "door", arrival)
 

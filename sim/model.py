@@ -18,7 +18,7 @@ from . import metrics, survey
 from .agents import CommunityStation, GridWorker, Resident, Specialist, StreetCentre, WindowPool
 from .calendar import WEEK, Calendar
 from .catalogue import load_catalogue
-from .flow import SPREAD, Flow
+from .flow import Flow
 from .needs import generate_draws, generate_needs
 from .policy import DOOR, build_policy
 from .requests import Request, to_frame
@@ -216,10 +216,12 @@ class GovernanceModel(mesa.Model):
             free = opening.intersect(self.policy.work.complement()).session(ready)
             if free is not None and free[0] <= ready + self.scenario_values["residents"]["leave_after_days"] * 1440:
                 session = free
-        if session[0] == ready:
-            return ready
-        u = self.draws.spread[r.rid, r.trips % self.draws.spread.shape[1]]
-        return session[0] + u * SPREAD * (session[1] - session[0])
+        return ready if session[0] == ready else self.within_session(r, session)
+
+    def within_session(self, r: Request, session: tuple[float, float]) -> float:
+        """Where in a session a resident turns up: uniform over its first `arrival_spread` part."""
+        u = self.draws.spread[r.rid, (r.trips + r.visits) % self.draws.spread.shape[1]]
+        return session[0] + u * self.scenario_values["residents"]["arrival_spread"] * (session[1] - session[0])
 
     def _rota_aware(self, r: Request, ready: float) -> float:
         """Residents who know the rota come on a specialist's day, when only a specialist can decide."""

@@ -136,6 +136,7 @@ SCHEMA: dict = {
         "ride_kmh": num(0.1, 200),
         "ride_access_minutes": MINUTES,
         "go_delay_days": DAYS,
+        "arrival_spread": num(0.01, 1),
         "leave_after_days": DAYS,
         "work_hours": CAL_NAMES,
     },
