@@ -1,0 +1,110 @@
+"""Bad input gets one clear line naming the file, the key and what is expected; never a traceback."""
+
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from helpers import ROOT, SCENARIOS, TINY
+from sim.cli import main
+
+
+@pytest.fixture
+def sim_cli(capsys):
+    """The CLI in this process (fast); one test below runs it as a real subprocess."""
+
+    def call(*args):
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+
+    return call
+
+
+def assert_clear_error(done, *words):
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+    assert done.stdout == ""
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+EXTENDS = f'extends = "{(SCENARIOS / "centralised.toml").as_posix()}"\n'
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_missing_file(sim_cli, command, tmp_path):
+    assert_clear_error(sim_cli(command, tmp_path / "nope.toml"), "nope.toml", "not found")
+
+
+def test_malformed_toml(sim_cli, tmp_path):
+    path = write(tmp_path, "bad.toml", EXTENDS + "[run\nseed = 1\n")
+    assert_clear_error(sim_cli("run", path), "bad.toml", "valid TOML")
+
+
+def test_unknown_key(sim_cli, tmp_path):
+    path = write(tmp_path, "typo.toml", EXTENDS + "[run]\nweekz = 3\n")
+    assert_clear_error(sim_cli("validate", path), "typo.toml", "run.weekz", "not a known key")
+
+
+def test_wrong_type(sim_cli, tmp_path):
+    path = write(tmp_path, "type.toml", EXTENDS + '[points.street]\nwindows = "four"\n')
+    assert_clear_error(sim_cli("run", path), "type.toml", "points.street.windows", "whole number")
+
+
+def test_negative_rate_by_override(sim_cli):
+    assert_clear_error(sim_cli("run", TINY, "--set", "catalogue.demand_scale=-1"), "--set", "catalogue.demand_scale", "from 0")
+
+
+def test_unknown_override_key(sim_cli):
+    assert_clear_error(sim_cli("run", TINY, "--set", "run.speed=2"), "run.speed")
+
+
+def test_negative_rate_in_the_catalogue(sim_cli, tmp_path):
+    rows = (SCENARIOS / "data" / "catalogue.csv").read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].replace(",street,2.0,", ",street,-2.0,")
+    cat = write(tmp_path, "cat.csv", "\n".join(rows) + "\n")
+    path = write(tmp_path, "neg.toml", EXTENDS + f'[catalogue]\nfile = "{cat.as_posix()}"\n')
+    assert_clear_error(sim_cli("run", path), "cat.csv", "row 2, column rate_under60")
+
+
+def test_missing_data_file(sim_cli, tmp_path):
+    path = write(tmp_path, "nodata.toml", EXTENDS + '[catalogue]\nfile = "missing.csv"\n')
+    assert_clear_error(sim_cli("validate", path), "nodata.toml", "catalogue.file", "missing.csv")
+
+
+def test_empty_territory(sim_cli, tmp_path):
+    path = write(tmp_path, "empty.toml", EXTENDS + '[territory]\npreset = "explicit"\n')
+    assert_clear_error(sim_cli("run", path), "empty.toml", "territory")
+
+
+def test_bad_calendar(sim_cli, tmp_path):
+    path = write(tmp_path, "cal.toml", EXTENDS + '[calendars]\noffice = ["Mon-Fri 08:30-25:00"]\n')
+    assert_clear_error(sim_cli("run", path), "cal.toml", "calendars.office")
+
+
+def test_circular_extends(sim_cli, tmp_path):
+    write(tmp_path, "a.toml", 'extends = "b.toml"\n')
+    path = write(tmp_path, "b.toml", 'extends = "a.toml"\n')
+    assert_clear_error(sim_cli("validate", path), "extends", "circular")
+
+
+def test_nothing_half_written_on_error(sim_cli, tmp_path):
+    out = tmp_path / "out"
+    done = sim_cli("run", TINY, "--set", "points.street.windows=-3", "--out", out)
+    assert_clear_error(done, "points.street.windows")
+    assert not out.exists()
+
+
+def test_the_real_command_line_prints_one_line():
+    done = subprocess.run([sys.executable, "-m", "sim", "run", "nope.toml"], capture_output=True, text=True, cwd=ROOT)
+    assert_clear_error(done, "nope.toml", "not found")

@@ -1,0 +1,108 @@
+"""The foundation's promises: conservation, determinism, hand-checkable geometry, face validity."""
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import sim
+from sim.calendar import Calendar
+from sim.metrics import COMPONENTS
+from helpers import ROOT, SCENARIOS, TINY, run_small, run_tiny
+
+
+def test_every_request_is_accounted_for(tiny_result):
+    m = tiny_result.metrics["requests"]
+    assert m["created"] > 100
+    assert m["created"] == m["completed"] + m["open"]
+    table = tiny_result.requests
+    assert len(table) == m["created"] + m["warmup"]
+
+
+@pytest.mark.parametrize("model", ["centralised", "dingshan", "dachang", "xiaoding"])
+def test_components_sum_to_latency_and_are_never_negative(model):
+    table = run_small(model).requests
+    done = table[table.completed]
+    assert len(done) > 50
+    parts = done[list(COMPONENTS)]
+    assert (parts.to_numpy() >= -1e-9).all()
+    np.testing.assert_allclose(parts.sum(axis=1), done.t_done - done.t_need, atol=1e-6)
+    assert (done.t_done >= done.t_accept).all() and (done.t_accept >= done.t_need).all()
+
+
+def test_same_seed_same_numbers_different_seed_different_numbers():
+    a, b, c = run_tiny(seed=7), run_tiny(seed=7), run_tiny(seed=8)
+    assert json.dumps(a.metrics, sort_keys=True) == json.dumps(b.metrics, sort_keys=True)
+    assert a.requests.equals(b.requests)
+    assert json.dumps(a.metrics, sort_keys=True) != json.dumps(c.metrics, sort_keys=True)
+
+
+def test_same_seed_same_numbers_in_a_new_process():
+    here = run_tiny(seed=3).metrics
+    out = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(TINY), "--seed", "3", "--json", "--set", "catalogue.demand_scale=40"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    ).stdout
+    assert json.loads(out) == json.loads(json.dumps(here))
+
+
+def test_hand_built_territory_gives_the_radii_and_travel_times_worked_out_by_hand(tiny_result):
+    t = tiny_result.requests
+    street = t[(t.channel == "street") & (t.turned_away == 0) & t.t_accept.notna()]
+    # Building 0 at (2, 0.3): 2.0224 km to the centre at the origin, beyond walking range: ride at
+    # 25 km/h plus 5 minutes' access.
+    b0 = street[street.building == 0]
+    assert len(b0) > 5
+    km = math.hypot(2.0, 0.3)
+    np.testing.assert_allclose(b0.service_radius_km, km)
+    np.testing.assert_allclose(b0.travel, km / 25 * 60 + 5)
+    # Building 2 at (0, 0.6): 0.6 km, walked at 1.24 m/s, or 1.0 m/s by residents over 60.
+    b2 = street[street.building == 2]
+    expected = np.where(b2.group == "elderly", 0.6 / 3.6 * 60, 0.6 / 4.46 * 60)
+    np.testing.assert_allclose(b2.travel, expected)
+    assert set(b2.group) >= {"elderly"}
+    # Community items go to the own community station: building 1 at (9, 0.4) to (9, 0).
+    b1 = t[(t.channel == "community") & (t.building == 1) & t.t_accept.notna()]
+    np.testing.assert_allclose(b1.service_radius_km, 0.4)
+
+
+def test_visits_happen_only_in_opening_hours(tiny_result):
+    office = Calendar.from_specs(["Mon-Fri 08:30-12:00", "Mon-Fri 13:30-17:00"])
+    t = tiny_result.requests
+    visits = t[t.channel.isin(["street", "community"]) & (t.turned_away == 0) & (t.reworks == 0) & t.t_accept.notna()]
+    arrivals = visits.t_accept - visits.service - visits.queue
+    assert len(arrivals) > 20
+    assert all(office.is_open(a) for a in arrivals)
+
+
+def test_centralised_dingshan_face_validity():
+    """Far residents travel about 40 minutes to the street centre; an errand takes about half a
+    day door to door (facts: jiangbei_facts.md 2.1)."""
+    result = sim.run(sim.load(SCENARIOS / "centralised.toml", ["run.weeks=6", "run.drain_weeks=4"]), seed=1)
+    t = result.requests
+    first = t[t.measured & (t.channel == "street") & (t.turned_away == 0) & (t.reworks == 0)]
+    far = first[first.home_to_centre_km > first.home_to_centre_km.quantile(0.9)]
+    assert len(far) > 30
+    assert 30 <= far.travel.mean() <= 50
+    errand_hours = (2 * far.travel + far.queue + far.service).mean() / 60
+    assert 1.5 <= errand_hours <= 5
+
+
+def test_the_default_step_is_not_a_minute_of_empty_events():
+    model = sim.GovernanceModel(sim.load(TINY))
+    model.step()
+    assert model.time == model.scenario_values["run"]["step_minutes"]
+    assert model.steps == 0 or model.steps == 1
+
+
+def test_residents_and_staff_are_mesa_agents():
+    from sim.agents import CommunityStation, GridWorker, Resident, StreetCentre
+
+    model = sim.GovernanceModel(sim.load(TINY))
+    types = model.agents_by_type
+    assert len(types[Resident]) == 1000
+    assert len(types[StreetCentre]) == 1 and len(types[CommunityStation]) == 2
+    assert len(types[GridWorker]) == len(model.territory.grid_xy)
