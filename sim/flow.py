@@ -192,6 +192,7 @@ class Flow:
     def _decided(self, r: Request, t: float, by: str) -> None:
         m = self.m
         r.decided_by = by
+        r.t_decided = t
         k = (r.reworks + int(r.sent_back)) % m.draws.errors.shape[1]
         rate = self.staff[by]["error_rate"] if by in self.staff else 0.0
         wrong = m.draws.errors[r.rid, k] < rate

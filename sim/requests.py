@@ -18,7 +18,7 @@ class Request:
 
     __slots__ = (
         "rid", "resident", "item", "t_need", "flow", "step", "channel", "point", "service_radius_km",
-        "decided_by", "t_accept", "t_done", "t_mark", "trips", "visits", "reworks", "turned_away",
+        "decided_by", "t_accept", "t_decided", "t_done", "t_mark", "trips", "visits", "reworks", "turned_away",
         "error", "audited", "sent_back", "pool", "_components", "__weakref__",
     )
 
@@ -31,6 +31,7 @@ class Request:
         self.service_radius_km = np.nan
         self.decided_by = ""
         self.t_accept = np.nan
+        self.t_decided = np.nan
         self.t_done = np.nan
         self.t_mark = t_need
         self.trips = self.visits = self.reworks = self.turned_away = 0
@@ -61,6 +62,7 @@ def to_frame(requests: list[Request]) -> pd.DataFrame:
         "item_index": np.array([r.item for r in requests], dtype=np.int64),
         "t_need": np.array([r.t_need for r in requests], dtype=float),
         "t_accept": np.array([r.t_accept for r in requests], dtype=float),
+        "t_decided": np.array([r.t_decided for r in requests], dtype=float),
         "t_done": done,
         "step": [r.step for r in requests],
         "channel": [r.channel for r in requests],

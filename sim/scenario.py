@@ -296,12 +296,14 @@ def _apply_override(values: dict, origin: dict, key: str, value: Any) -> None:
     node, spec = values, SCHEMA
     parts = key.split(".")
     for i, part in enumerate(parts):
-        sub = spec.value if isinstance(spec, MapOf) else spec
-        if isinstance(spec, MapOf) and spec.keys and part not in spec.keys:
-            raise ScenarioError("--set", key, "one of the keys " + ", ".join(spec.keys))
-        if isinstance(sub, dict) and part not in sub:
+        if isinstance(spec, MapOf):
+            if spec.keys and part not in spec.keys:
+                raise ScenarioError("--set", key, "one of the keys " + ", ".join(spec.keys))
+            spec = spec.value
+        elif isinstance(spec, dict) and part in spec:
+            spec = spec[part]
+        else:
             raise ScenarioError("--set", key, "a key the scenario schema knows (see docs/ODD.md)")
-        spec = sub[part] if isinstance(sub, dict) else sub
         if i == len(parts) - 1:
             if isinstance(spec, Spec) and spec.kind == "path" and isinstance(value, str):
                 value = str(Path(value).resolve())
