@@ -302,16 +302,16 @@ def _apply_override(values: dict, origin: dict, key: str, value: Any) -> None:
             spec = spec.value
         elif isinstance(spec, dict) and part in spec:
             spec = spec[part]
+        elif isinstance(spec, dict):
+            raise ScenarioError("--set", key, "not a known key here; known: " + ", ".join(spec))
         else:
-            raise ScenarioError("--set", key, "a key the scenario schema knows (see docs/ODD.md)")
+            raise ScenarioError("--set", key, f"'{'.'.join(parts[:i])}' is a value, not a table")
         if i == len(parts) - 1:
             if isinstance(spec, Spec) and spec.kind == "path" and isinstance(value, str):
                 value = str(Path(value).resolve())
             node[part] = value
         else:
             node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ScenarioError("--set", key, f"'{'.'.join(parts[:i + 1])}' is a value, not a table")
     origin[key] = "--set"
 
 

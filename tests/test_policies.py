@@ -134,6 +134,13 @@ def test_policy_errors_are_one_clear_line(override, words):
         assert w in str(err.value)
 
 
+def test_an_unknown_switch_in_a_policy_file(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text(f'extends = "{(SCENARIOS / "dingshan.toml").as_posix()}"\n[switches]\nteleport = true\n')
+    with pytest.raises(ScenarioError, match=r"policy.toml: switches.teleport: not a known key"):
+        sim.load(path)
+
+
 def test_every_shipped_policy_validates():
     from sim.model import check
 
