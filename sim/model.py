@@ -209,11 +209,11 @@ class GovernanceModel(mesa.Model):
     def arrival_time(self, r: Request, station, ready: float) -> float:
         """The first moment at or after `ready` when the point is open and the resident free; working
         residents who find no such moment within leave_after_days take leave."""
-        opening = self.policy.calendar(r.channel if r.channel == "terminal" else station.kind)
+        kind = r.channel if r.channel == "terminal" else station.kind
         ready = self._rota_aware(r, ready)
-        session = opening.session(ready)
+        session = self.policy.calendar(kind).session(ready)
         if self.employed[r.resident]:
-            free = opening.intersect(self.policy.work.complement()).session(ready)
+            free = self.policy.calendar(kind, employed=True).session(ready)
             if free is not None and free[0] <= ready + self.scenario_values["residents"]["leave_after_days"] * 1440:
                 session = free
         return ready if session[0] == ready else self.within_session(r, session)

@@ -20,12 +20,15 @@ class Policy:
 
     hours: dict[str, Calendar]  # point kind -> opening calendar (street, community, terminal, grid)
     work: Calendar  # weekday job hours of employed residents
+    free_hours: dict[str, Calendar]  # point kind -> open hours outside job hours
     channels: tuple[tuple[str, ...], ...]  # per item: channels a resident may use
     deciders: tuple[frozenset[str], ...]  # per item: staff kinds authorised to decide
     switches: dict[str, bool]
 
-    def calendar(self, kind: str) -> Calendar:
-        return self.hours["community" if kind == "terminal" and not self.switches["terminals"] else kind]
+    def calendar(self, kind: str, employed: bool = False) -> Calendar:
+        """Opening hours of a kind of point; for employed residents, only those outside job hours."""
+        kind = "community" if kind == "terminal" and not self.switches["terminals"] else kind
+        return (self.free_hours if employed else self.hours)[kind]
 
 
 def item_level(sc: Scenario, catalogue: Catalogue, i: int) -> str:
@@ -82,7 +85,9 @@ def build_policy(sc: Scenario, catalogue: Catalogue) -> Policy:
         _check_staffed(sc, level, ch, dec)
         channels.append(tuple(ch))
         deciders.append(dec)
-    return Policy(hours, union(sc["residents"]["work_hours"]), tuple(channels), tuple(deciders), sw)
+    work = union(sc["residents"]["work_hours"])
+    free = {kind: cal.intersect(work.complement()) for kind, cal in hours.items()}
+    return Policy(hours, work, free, tuple(channels), tuple(deciders), sw)
 
 
 def _available(channel: str, sc: Scenario, catalogue: Catalogue, i: int, sw: dict) -> bool:

@@ -311,7 +311,9 @@ def _apply_override(values: dict, origin: dict, key: str, value: Any) -> None:
                 value = str(Path(value).resolve())
             node[part] = value
         else:
-            node = node.setdefault(part, {})
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
     origin[key] = "--set"
 
 

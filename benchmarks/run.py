@@ -1,0 +1,117 @@
+"""Speed and memory figures, printed beside their targets (never asserted by a unit test).
+
+    python benchmarks/run.py                 # every benchmark
+    python benchmarks/run.py --only default  # one of: default, area, growth
+    python benchmarks/run.py --json
+
+Each case runs in a fresh process so peak memory is its own. Wall times are also given as a
+ratio to a fixed pure-Python workload timed in the same command (`machine`), so figures taken
+on a busy or different machine can still be compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import math
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DINGSHAN = ROOT / "scenarios" / "dingshan.toml"
+MODELS = ("centralised", "dingshan", "dachang", "xiaoding")
+
+
+def machine_baseline(customers: int = 200_000) -> float:
+    """Seconds for a bare heapq M/M/3 queue at utilisation 0.8: the machine's yardstick."""
+    rng = random.Random(1)
+    free = [0.0, 0.0, 0.0]
+    t = 0.0
+    start = time.perf_counter()
+    for _ in range(customers):
+        t += rng.expovariate(2.4)
+        begin = max(t, free[0])
+        heapq.heapreplace(free, begin + rng.expovariate(1.0))
+    return time.perf_counter() - start
+
+
+def run_case(scenario: Path, overrides: list[str]) -> dict:
+    """One simulation in a child process: wall time, peak memory and requests."""
+    code = (
+        "import json, resource, sys, time\n"
+        "t0 = time.perf_counter()\n"
+        "import sim\n"
+        "m = sim.GovernanceModel(sim.load(sys.argv[1], sys.argv[2:]))\n"
+        "t1 = time.perf_counter(); m.run(); t2 = time.perf_counter()\n"
+        "r = m.results(); t3 = time.perf_counter()\n"
+        "print(json.dumps({'residents': len(m.home), 'requests': len(r.requests), 'build_s': t1 - t0,"
+        " 'run_s': t2 - t1, 'metrics_s': t3 - t2, 'wall_s': t3 - t0,"
+        " 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(scenario), *overrides], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    case = json.loads(out.stdout)
+    case["requests_per_s"] = case["requests"] / case["wall_s"]
+    return case
+
+
+def bench_default(base: float) -> dict:
+    case = run_case(DINGSHAN, [])
+    return {"case": "Dingshan street, 13 weeks (+2 warm-up, 8 drain)", **case,
+            "target": "wall < 3 s", "ratio_to_machine": case["wall_s"] / base}
+
+
+AREA = ["territory.preset=\"jiangbei\"", "run.weeks=52"]
+
+
+def bench_area(base: float) -> dict:
+    out = {}
+    for model in MODELS:
+        case = run_case(ROOT / "scenarios" / f"{model}.toml", AREA)
+        out[model] = {**case, "target": "wall < 60 s, peak < 3000 MB", "ratio_to_machine": case["wall_s"] / base}
+    return out
+
+
+def bench_growth(base: float) -> dict:
+    """Cost against scale: the fitted exponent of wall time and memory in residents (1 = linear)."""
+    rows = []
+    for scale in (0.125, 0.25, 0.5, 1.0):
+        rows.append({"scale": scale, **run_case(DINGSHAN, AREA + [f"territory.scale={scale}"])})
+
+    def slope(key: str) -> float:
+        xs = [math.log(r["residents"]) for r in rows]
+        ys = [math.log(r[key]) for r in rows]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+    return {"rows": rows, "wall_exponent": slope("wall_s"), "memory_exponent": slope("peak_mb"),
+            "target": "exponents <= 1 (no faster than linear)"}
+
+
+BENCHMARKS = {"default": bench_default, "area": bench_area, "growth": bench_growth}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    base = machine_baseline()
+    report = {"machine_baseline_s": base}
+    for name in args.only or BENCHMARKS:
+        report[name] = BENCHMARKS[name](base)
+        if not args.json:
+            print(f"== {name}", json.dumps(report[name], indent=1))
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print(f"machine baseline (heapq M/M/3, 200,000 customers): {base:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
