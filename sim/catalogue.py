@@ -47,8 +47,9 @@ class Catalogue:
         return len(self.code)
 
 
-def load_catalogue(path: str | Path) -> Catalogue:
-    """Read and check the catalogue CSV; a bad cell is reported by file, row and column."""
+def load_catalogue(path: str | Path, items: dict | None = None, where: str = "") -> Catalogue:
+    """Read and check the catalogue CSV, then apply the scenario's per-item overrides
+    (`catalogue.items.CODE.column = value`); a bad cell is reported by file, row and column."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(path, "catalogue.file", "an existing CSV file")
@@ -62,7 +63,16 @@ def load_catalogue(path: str | Path) -> Catalogue:
     cols: dict[str, list] = {c: [] for c in COLUMNS}
     for i, row in enumerate(rows, start=2):
         for c in COLUMNS:
-            cols[c].append(_cell(path, i, c, (row.get(c) or "").strip()))
+            cols[c].append(_cell(path, f"row {i}, column {c}", c, (row.get(c) or "").strip()))
+    for code, changes in (items or {}).items():
+        if code not in cols["code"]:
+            raise ScenarioError(where, f"catalogue.items.{code}", "an item code in the catalogue: " + ", ".join(cols["code"]))
+        i = cols["code"].index(code)
+        for c, value in changes.items():
+            if c not in COLUMNS or c == "code":
+                raise ScenarioError(where, f"catalogue.items.{code}.{c}", "a catalogue column: " + ", ".join(COLUMNS[1:]))
+            text = str(int(value)) if isinstance(value, bool) else str(value)
+            cols[c][i] = _cell(where, f"catalogue.items.{code}.{c}", c, text)
     if len(set(cols["code"])) != len(rows):
         raise ScenarioError(path, "column code", "unique item codes")
     return Catalogue(
@@ -76,8 +86,7 @@ def load_catalogue(path: str | Path) -> Catalogue:
     )
 
 
-def _cell(path: Path, row: int, column: str, text: str):
-    where = f"row {row}, column {column}"
+def _cell(path, where: str, column: str, text: str):
     if column in _NUMERIC:
         lo, hi = _NUMERIC[column]
         try:

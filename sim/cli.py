@@ -30,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check scenario files")
     p.add_argument("scenarios", type=Path, nargs="+")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p = sub.add_parser("validity", help="check the model against queueing theory; writes docs/validation.md")
+    p.add_argument("--replicates", type=int, default=10)
+    p.add_argument("--weeks", type=float, default=20)
+    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "validation.md")
     return parser
 
 
@@ -79,4 +83,14 @@ def cmd_validate(args) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate}
+def cmd_validity(args) -> int:
+    from .validation import validation_table
+
+    table = validation_table(args.replicates, args.weeks)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(table, encoding="utf-8")
+    print(table)
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "validity": cmd_validity}

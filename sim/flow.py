@@ -77,11 +77,7 @@ class Flow:
         station = m.point(r)
         staff = self._acceptor(r, station, t)
         if staff == "send_to_street":
-            street = m.streets[station.street]
-            travel = m.travel_between(station, street, r.resident)
-            r.channel, r.point = "street", street.index
-            r.account(TRAVEL, t + travel)
-            return self._schedule(r, "arrive", t + travel)
+            return self._refer_to_street(r, t)
         pool = station.pools[staff]
         minutes = self._service_minutes(r, staff)
         booking = pool.book(t, minutes)
@@ -127,11 +123,22 @@ class Flow:
         r.pool = None
         if self._incomplete(r):
             return self._plan_visit(r, t + self.m.draws.rework_delay(r), REWORK, REWORK)
+        if staff == "community" and self.m.draws.referral[r.rid] < self.handoff["referral_share"] and r.visits == 1:
+            return self._refer_to_street(r, t)
         self._accepted(r, t)
         deciders = self.m.policy.deciders[r.item]
         if staff in deciders or staff == "terminal":
             return self._decided(r, t, staff)
         self._hand_off(r, t, at_street=(r.channel == "street"))
+
+    def _refer_to_street(self, r: Request, t: float) -> None:
+        """Community staff send the resident on, in person, to the street centre (在哪办、找谁办)."""
+        m = self.m
+        station = m.point(r)
+        street = m.streets[station.street]
+        r.channel, r.point = "street", street.index
+        r.account(TRAVEL, t + m.travel_between(station, street, r.resident))
+        self._schedule(r, "arrive", r.t_mark)
 
     def _incomplete(self, r: Request) -> bool:
         m = self.m

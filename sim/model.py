@@ -48,7 +48,7 @@ class GovernanceModel(mesa.Model):
         streams = spawn(seed)
 
         self.territory = build_territory(_territory_cfg(v["territory"]), streams["territory"], scenario.where("territory"))
-        self.catalogue = load_catalogue(v["catalogue"]["file"])
+        self.catalogue = load_catalogue(v["catalogue"]["file"], v["catalogue"].get("items"), scenario.where("catalogue.items"))
         self.policy = build_policy(scenario, self.catalogue)
         self._build_residents(v["residents"], streams["residents"])
         self._build_points(scenario)
@@ -381,7 +381,8 @@ def specialist_clusters(sc: Scenario, territory) -> list[list[int]]:
 def check(scenario: Scenario) -> None:
     """Everything `validate` can check without running: data files, territory, policy, rota."""
     territory = build_territory(_territory_cfg(scenario["territory"]), spawn(0)["territory"], scenario.where("territory"))
-    build_policy(scenario, load_catalogue(scenario["catalogue"]["file"]))
+    build_policy(scenario, load_catalogue(scenario["catalogue"]["file"], scenario["catalogue"].get("items"),
+                                          scenario.where("catalogue.items")))
     specialist_clusters(scenario, territory)
 
 

@@ -40,6 +40,7 @@ class Draws:
     audit: np.ndarray  # (N,2) uniform: audited; error detected
     spread: np.ndarray  # (N,K) uniform: where in a session the resident arrives
     rework: np.ndarray  # (N,K) minutes to gather missing documents
+    referral: np.ndarray  # (N,) uniform: sent on in person from a community station to the street
 
     def rework_delay(self, r) -> float:
         return float(self.rework[r.rid, r.reworks % self.rework.shape[1]])
@@ -82,4 +83,5 @@ def generate_draws(needs: Needs, catalogue, streams: dict, go_delay_days: float,
         audit=streams["audit"].random((n, 2)),
         spread=streams["spread"].random((n, k)),
         rework=delay.exponential(rework_days * DAY, (n, k)) if rework_days > 0 else np.zeros((n, k)),
+        referral=streams["referral"].random(n),
     )

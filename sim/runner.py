@@ -16,6 +16,7 @@ parent process alone writes, so results are the same whichever way the runs are 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -35,9 +36,11 @@ from tqdm import tqdm
 from .distributions import quantile_functions
 from .errors import ScenarioError
 from .metrics import headline
+from .model import simulate
 from .output import publish, write_json
+from .scenario import load
 
-TASK_KEYS = ("label", "replicate", "seed")  # the first columns of every runs table
+RUN_COLUMNS = ("label", "replicate", "seed", "scenario", "name", "status", "error")  # then the metrics
 DASK_TIMEOUT = "10s"
 
 
@@ -109,11 +112,9 @@ def is_finished(out: Path, task: Task, with_requests: bool = False) -> bool:
 
 def execute(task: Task, with_requests: bool = False) -> Outcome:
     """Worker side: load the scenario from its path, run it, and return what is to be written."""
-    from . import load, run
-
     started = time.perf_counter()
     try:
-        result = run(load(task.scenario, list(task.overrides)), seed=task.seed)
+        result = simulate(load(task.scenario, list(task.overrides)), seed=task.seed)
     except Exception as exc:  # recorded in error.json; the other runs go on
         return Outcome(task, time.perf_counter() - started, error=f"{type(exc).__name__}: {exc}",
                        trace=traceback.format_exc())
@@ -228,22 +229,18 @@ def runs_table(out: Path, tasks: list[Task], names: dict[str, str] | None = None
             row |= _flat_metrics(metrics)
         rows.append(row)
     table = pd.DataFrame(rows)
-    return table.astype({c: float for c in table.columns[7:]})
+    return table.astype({c: float for c in table.columns[len(RUN_COLUMNS):]})
 
 
 def _flat_metrics(metrics: dict) -> dict:
-    flat = headline(metrics)
-    extra = {"by_group": metrics.get("by_group"), "requests": metrics.get("requests")}
-    survey = metrics.get("survey")
-    if survey:
-        extra["survey"] = {"n": survey["n"], **{q: {"se": survey[q]["se"]} for q in ("satisfaction", "awareness")}}
-    nested = pd.json_normalize({k: v for k, v in extra.items() if v}, sep=".")
-    return flat | {k: (None if v is None else float(v)) for k, v in nested.iloc[0].items()} if len(nested.columns) else flat
+    survey = metrics.get("survey") or {}
+    extra = {"by_group": metrics.get("by_group") or {}, "requests": metrics.get("requests") or {},
+             "survey": {"n": survey["n"], **{q: {"se": survey[q]["se"]} for q in ("satisfaction", "awareness")}}
+             if survey else {}}
+    return headline(metrics) | pd.json_normalize(extra, sep=".").iloc[0].to_dict()
 
 
 def _read_json(path: Path):
-    import json
-
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -22,13 +22,14 @@ from .errors import ScenarioError
 CHANNELS = ("street", "community", "grid", "building", "terminal", "online")
 DECIDERS = ("street", "specialist", "community", "back_office")
 MAX_COUNT = 10_000_000
+OPTIONAL_TABLES = {"validation"}  # tables a scenario may leave out altogether
 
 
 @dataclass(frozen=True)
 class Spec:
     """One leaf of the schema: a kind and its limits."""
 
-    kind: str  # bool | int | number | str | path | enum | list_enum | list_str | calendar_specs
+    kind: str  # bool | int | number | str | scalar | path | enum | list_enum | list_str | calendar_specs
     lo: float | None = None
     hi: float | None = None
     choices: tuple[str, ...] = ()
@@ -44,6 +45,7 @@ class Spec:
         if self.kind == "path":
             return "a path (string) to an existing file"
         words = {"bool": "true or false", "int": "a whole number", "number": "a number", "str": "a string",
+                 "scalar": "a number, a string or true/false",
                  "list_str": "a list of strings"}[self.kind]
         if self.lo is not None and self.hi is not None:
             return f"{words} from {self.lo:g} to {self.hi:g}"
@@ -146,6 +148,7 @@ SCHEMA: dict = {
         "rework_days": DAYS,
         "pickup_minutes": MINUTES,
         "demand_scale": num(0, 1000),
+        "items": MapOf(MapOf(Spec("scalar")), optional=True),
     },
     "points": {
         "street": POINT,
@@ -169,7 +172,7 @@ SCHEMA: dict = {
         },
     },
     "authority": MapOf(AUTHORITY, keys=("street", "community", "street_spot", "street_review", "batch")),
-    "handoff": {"courier_days": DAYS, "round_days": DAYS, "deliver_days": DAYS},
+    "handoff": {"courier_days": DAYS, "round_days": DAYS, "deliver_days": DAYS, "referral_share": SHARE},
     "audit": {"share": SHARE, "detect": SHARE, "days": DAYS},
     "switches": {
         "weekend": Spec("bool"),
@@ -190,6 +193,14 @@ SCHEMA: dict = {
         "online_literate": COEF,
         "online_not_literate": COEF,
         "elderly_door": COEF,
+    },
+    "validation": {
+        "arrivals_per_hour": num(0.001, 1e5),
+        "service_minutes": num(0.001, 1e5),
+        "windows": count(1, 10_000),
+        "service": Spec("enum", choices=("exponential", "deterministic")),
+        "forward_share": SHARE,
+        "street_windows": count(1, 10_000),
     },
     "survey": {
         "per_month": count(0, 1_000_000),
@@ -324,6 +335,10 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
         _apply_override(values, origin, *parse_override(text))
     scenario = Scenario(values, origin, files)
     _check(scenario, values, SCHEMA, "")
+    if "validation" in values:
+        from .validation import reduce_to_queue
+
+        reduce_to_queue(scenario)
     _check_calendar_names(scenario)
     return scenario
 
@@ -337,7 +352,7 @@ def _check(sc: Scenario, data: Any, schema: Any, prefix: str) -> None:
                 raise sc.error(prefix + key, "not a known key here; known: " + ", ".join(schema))
         for key, sub in schema.items():
             if key not in data:
-                if getattr(sub, "optional", False) or isinstance(sub, TableList):
+                if getattr(sub, "optional", False) or isinstance(sub, TableList) or prefix + key in OPTIONAL_TABLES:
                     continue
                 raise sc.error(prefix + key, "required (missing)")
             _check(sc, data[key], sub, prefix + key + ".")
@@ -370,6 +385,8 @@ def _check_leaf(sc: Scenario, value: Any, spec: Spec, dotted: str) -> None:
         ok = ok and (spec.lo is None or value >= spec.lo) and (spec.hi is None or value <= spec.hi)
     elif spec.kind == "str":
         ok = isinstance(value, str) and len(value) <= 10_000
+    elif spec.kind == "scalar":
+        ok = isinstance(value, (str, int, float, bool))
     elif spec.kind == "path":
         ok = isinstance(value, str) and Path(value).is_file()
         if isinstance(value, str) and not ok:

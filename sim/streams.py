@@ -10,7 +10,7 @@ import numpy as np
 # Order is part of the contract: append new streams at the end, never reorder.
 NAMES = (
     "territory", "residents", "needs", "delay", "choice", "service",
-    "materials", "errors", "audit", "spread", "survey",
+    "materials", "errors", "audit", "spread", "survey", "referral",
 )
 
 
