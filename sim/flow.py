@@ -123,7 +123,7 @@ class Flow:
         r.pool = None
         if self._incomplete(r):
             return self._plan_visit(r, t + self.m.draws.rework_delay(r), REWORK, REWORK)
-        if staff == "community" and self.m.draws.referral[r.rid] < self.handoff["referral_share"] and r.visits == 1:
+        if self._referred(r, staff):
             return self._refer_to_street(r, t)
         self._accepted(r, t)
         deciders = self.m.policy.deciders[r.item]
@@ -131,13 +131,20 @@ class Flow:
             return self._decided(r, t, staff)
         self._hand_off(r, t, at_street=(r.channel == "street"))
 
+    def _referred(self, r: Request, staff: str) -> bool:
+        """At a first visit, community staff send on a share of the requests street staff may decide."""
+        return (staff == "community" and r.visits == 1 and "street" in self.m.policy.deciders[r.item]
+                and self.m.draws.referral[r.rid] < self.handoff["referral_share"])
+
     def _refer_to_street(self, r: Request, t: float) -> None:
-        """Community staff send the resident on, in person, to the street centre (在哪办、找谁办)."""
+        """Community staff send the resident on, in person, to the street centre (在哪办、找谁办);
+        if it is closed when they get there, they wait for it to open."""
         m = self.m
         station = m.point(r)
         street = m.streets[station.street]
         r.channel, r.point = "street", street.index
         r.account(TRAVEL, t + m.travel_between(station, street, r.resident))
+        r.account(WAIT, m.arrival_time(r, street, r.t_mark))
         self._schedule(r, "arrive", r.t_mark)
 
     def _incomplete(self, r: Request) -> bool:
@@ -154,23 +161,28 @@ class Flow:
 
     # ---- hand-offs ------------------------------------------------------------------------------
     def _hand_off(self, r: Request, t: float, at_street: bool) -> None:
-        """The acceptor may not decide: hold for the specialist, or send the file on."""
+        """The acceptor may not decide: the file goes to the nearest authorised staff, in this
+        order: a specialist's next visit or community staff at the resident's station, the back
+        office's review, street staff by courier."""
         m = self.m
         deciders = m.policy.deciders[r.item]
-        station = m.communities[m.community_of(r.resident)] if not at_street else None
-        if station is not None and "specialist" in deciders and m.specialists_at[station.index]:
-            r.account(HANDOFF, t)
+        community = m.community_of(r.resident)
+        specialist = "specialist" in deciders and bool(m.specialists_at[community])
+        if at_street and (specialist or "community" in deciders) and "back_office" not in deciders:
+            r.account(HANDOFF, add_working_days(t, self.handoff["courier_days"]))
+            return self._schedule(r, "carried", r.t_mark)
+        if specialist and not at_street:
             r.step = "held"
-            station.held.append(r)
+            m.communities[community].held.append(r)
             return
-        if station is not None and "community" in deciders:
+        if "community" in deciders and not at_street:
             m.staff_minutes("community", self._decision_minutes(r, "community"))
             return self._decided(r, t, "community")
         if "back_office" in deciders:
             t_dec = add_working_days(t, self.points["online"]["review_days"])
             r.account(HANDOFF, t_dec)
             return self._decided(r, t_dec, "back_office")
-        t_dec = add_working_days(t, self.handoff["courier_days"]) if not at_street else t
+        t_dec = t if at_street else add_working_days(t, self.handoff["courier_days"])
         m.staff_minutes("street", self._decision_minutes(r, "street"))
         r.account(HANDOFF, t_dec)
         self._decided(r, t_dec, "street")

@@ -100,7 +100,7 @@ class GovernanceModel(mesa.Model):
             self.communities.append(c)
         self.grid_workers = [[GridWorker(self, g) for _ in range(pts["grid"]["workers_per_grid"])]
                              for g in range(len(t.grid_xy))]
-        self.specialists = [Specialist(self, cluster) for cluster in specialist_clusters(sc, t)]
+        self.specialists = [Specialist(self, cluster) for cluster in specialist_clusters(sc, t, pol)]
         self.specialists_at = [[] for _ in self.communities]
         for s in self.specialists:
             for c in set(s.cluster):
@@ -346,8 +346,23 @@ class RunResult:
     metrics: dict
 
 
-def specialist_clusters(sc: Scenario, territory) -> list[list[int]]:
-    """Clusters of communities per specialist: listed in the scenario, or split evenly per street."""
+def specialist_clusters(sc: Scenario, territory, policy) -> list[list[int]]:
+    """Clusters of communities per specialist: listed in the scenario, or split evenly per street.
+    Where specialists are the only staff who may decide an item, every community needs a visit."""
+    clusters = _clusters(sc, territory)
+    covered = {c for cluster in clusters for c in cluster}
+    staffed = {"street": sc["points"]["street"]["windows"] > 0, "community": sc["points"]["community"]["windows"] > 0,
+               "back_office": True, "specialist": False}
+    for deciders in policy.deciders:
+        if "specialist" in deciders and not any(staffed[d] for d in deciders if d != "specialist"):
+            missing = [territory.community_names_en[c] for c in range(len(territory.community_xy)) if c not in covered]
+            if missing:
+                raise sc.error("staff.specialist.rota", "a visit to every community where only specialists may "
+                                                        f"decide; not visited: {', '.join(missing[:5])}")
+    return clusters
+
+
+def _clusters(sc: Scenario, territory) -> list[list[int]]:
     cfg = sc["staff"]["specialist"]
     names = {n: i for i, n in enumerate(territory.community_names_en)}
     if cfg.get("rota"):
@@ -381,9 +396,9 @@ def specialist_clusters(sc: Scenario, territory) -> list[list[int]]:
 def check(scenario: Scenario) -> None:
     """Everything `validate` can check without running: data files, territory, policy, rota."""
     territory = build_territory(_territory_cfg(scenario["territory"]), spawn(0)["territory"], scenario.where("territory"))
-    build_policy(scenario, load_catalogue(scenario["catalogue"]["file"], scenario["catalogue"].get("items"),
-                                          scenario.where("catalogue.items")))
-    specialist_clusters(scenario, territory)
+    policy = build_policy(scenario, load_catalogue(scenario["catalogue"]["file"], scenario["catalogue"].get("items"),
+                                                   scenario.where("catalogue.items")))
+    specialist_clusters(scenario, territory, policy)
 
 
 def _pool_busy(points, kind: str) -> float:

@@ -136,8 +136,8 @@ def check_case(overrides: dict, theory: dict, replicates: int, weeks: float, see
     rows = []
     for key, predicted in theory.items():
         est = interval([x[key] for x in runs])
-        rows.append({"figure": key, "theory": predicted, "mean": est.mean, "low": est.low, "high": est.high,
-                     "inside": est.low <= predicted <= est.high})
+        rows.append({"figure": key, "theory": predicted, "mean": est.mean, "half_width": est.half_width,
+                     "low": est.low, "high": est.high, "inside": est.low <= predicted <= est.high})
     worst = max(abs(x["L"] - x["lambda_W"]) / x["L"] for x in little)
     return {"rows": rows, "little_worst_relative_gap": worst}
 

@@ -1,0 +1,139 @@
+"""Invariants under random small territories, catalogues and policies (hypothesis)."""
+
+import math
+
+import numpy as np
+import pytest
+import tomli_w
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim import agents
+from sim.errors import ScenarioError
+from sim.metrics import COMPONENTS
+from sim.scenario import CHANNELS
+from helpers import SCENARIOS
+
+ITEMS = ("DB", "YB", "SYDJ", "GTZZ", "JZZM", "CJR")
+coords = st.floats(-6, 6, allow_nan=False).map(lambda v: round(v, 2))
+
+
+@st.composite
+def scenarios(draw):
+    n_comm = draw(st.integers(1, 3))
+    communities = [{"name": f"C{i}", "street": "S", "x": draw(coords), "y": draw(coords)} for i in range(n_comm)]
+    buildings = [{"x": draw(coords), "y": draw(coords), "population": draw(st.integers(20, 300)),
+                  "community": f"C{draw(st.integers(0, n_comm - 1))}"} for _ in range(draw(st.integers(1, 4)))]
+    decide = draw(st.lists(st.sampled_from(["street", "specialist", "community", "back_office"]), min_size=1,
+                           max_size=3, unique=True))
+    accept = draw(st.lists(st.sampled_from(CHANNELS), min_size=1, max_size=4, unique=True))
+    items = {code: {"p_incomplete": draw(st.sampled_from([0.0, 0.2, 0.5])),
+                    "back_office_days": draw(st.sampled_from([0.0, 1.0, 5.0]))} for code in ITEMS}
+    values = {
+        "extends": (SCENARIOS / "base.toml").as_posix(),
+        "run": {"warmup_weeks": 1, "weeks": 2, "drain_weeks": 3},
+        "territory": {"preset": "explicit", "streets": [{"name": "S", "x": 0.0, "y": 0.0}],
+                      "communities": communities, "buildings": buildings},
+        "catalogue": {"demand_scale": 30.0, "items": items},
+        "points": {"street": {"windows": draw(st.integers(1, 3))}, "community": {"windows": draw(st.integers(1, 2))}},
+        "staff": {"specialist": {"count": draw(st.integers(1, n_comm)),
+                                 "when_absent": draw(st.sampled_from(["hold", "send_to_street"]))},
+                  "community": {"error_rate": draw(st.sampled_from([0.0, 0.3]))}},
+        "authority": {"street": {"accept": accept, "decide": decide},
+                      "community": {"accept": ["community"], "decide": ["community"]}},
+        "switches": {k: draw(st.booleans()) for k in ("weekend", "terminals", "online", "community_forwarding",
+                                                      "proactive_elderly", "deliver_home")},
+        "handoff": {"referral_share": draw(st.sampled_from([0.0, 0.3]))},
+        "audit": {"share": draw(st.sampled_from([0.0, 0.5]))},
+    }
+    return values
+
+
+def load_values(tmp_path, values):
+    path = tmp_path / "random.toml"
+    path.write_text(tomli_w.dumps(values), encoding="utf-8")
+    return sim.load(path)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_invariants_hold_for_random_scenarios(tmp_path, monkeypatch, values, seed):
+    try:
+        scenario = load_values(tmp_path, values)
+        model = sim.GovernanceModel(scenario, seed)
+    except ScenarioError:
+        return  # an unstaffed policy is refused with a clear error: also a correct outcome
+    closed = []
+    book = agents.WindowPool.book
+
+    def checked_book(self, t, minutes, session_end=None):
+        session = self.calendar.session(t)
+        if session is None or session[0] != t:
+            closed.append((self.staff, t))
+        return book(self, t, minutes, session_end)
+
+    monkeypatch.setattr(agents.WindowPool, "book", checked_book)
+    model.run()
+    result = model.results()
+    table = result.requests
+
+    counts = result.metrics["requests"]
+    assert counts["created"] == counts["completed"] + counts["open"]
+    assert len(table) == counts["created"] + counts["warmup"]
+    done = table[table.completed]
+    parts = done[list(COMPONENTS)].to_numpy()
+    assert (parts >= -1e-9).all()
+    np.testing.assert_allclose(parts.sum(axis=1), (done.t_done - done.t_need).to_numpy(), atol=1e-6)
+    assert not closed, f"served at a closed point: {closed[:3]}"
+    codes = list(model.catalogue.code)
+    for item, by in zip(table.item, table.decided_by):
+        if by:
+            assert by == "terminal" or by in model.policy.deciders[codes.index(item)], (item, by)
+
+    again = sim.GovernanceModel(load_values(tmp_path, values), seed)
+    again.run()
+    assert again.results().requests.equals(table)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=300))
+def test_any_text_as_a_scenario_file_is_a_clear_error_or_a_scenario(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("fuzz") / "fuzz.toml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        sim.load(path)
+    except ScenarioError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+
+
+def leaf_keys():
+    from sim.scenario import SCHEMA, MapOf, Spec, TableList
+
+    def walk(node, prefix):
+        for key, sub in node.items():
+            if isinstance(sub, dict):
+                yield from walk(sub, f"{prefix}{key}.")
+            elif key != "extends":
+                yield f"{prefix}{key}"
+
+    return sorted(walk(SCHEMA, ""))
+
+
+hostile_values = st.one_of(
+    st.integers(-10**30, 10**30), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.text(max_size=40), st.sampled_from(["../../etc/passwd", "/dev/zero", "__import__('os')", "顶山", "", "nan"]),
+    st.lists(st.integers(-5, 5), max_size=3),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(key=st.sampled_from(leaf_keys()), value=hostile_values)
+def test_hostile_overrides_are_a_clear_error_or_a_valid_scenario(key, value):
+    from sim.model import check
+
+    literal = tomli_w.dumps({"v": value})[4:].strip() if not (isinstance(value, float) and math.isnan(value)) else "nan"
+    try:
+        check(sim.load(SCENARIOS / "dingshan.toml", [f"{key}={literal}"]))
+    except ScenarioError as exc:
+        assert "\n" not in str(exc) and str(exc)
