@@ -110,8 +110,6 @@ class Specialist(mesa.Agent):
     def __init__(self, model, cluster: list[int]):
         super().__init__(model)
         self.cluster = cluster
-        self.busy = 0.0
-        self.travel = 0.0
         self.location = -1  # community index during a visit, -1 otherwise
 
     def community_on(self, day: int) -> int | None:

@@ -1,7 +1,8 @@
 """Residents' channel choice: a multinomial logit with its coefficients in the scenario.
 
 V(channel) = constant[channel] + per_travel_minute * round-trip minutes over the expected trips
-           + per_trip * expected trips + per_day * expected days before the item is in hand
+           + per_trip * expected trips
+           + per_day * days before the file is taken (door: response and round; online: review)
            + online_literate | online_not_literate (online) + elderly_door (door, 60+)
 The choice uses the request's own uniform draw (inverse CDF over the logit shares), so the same
 resident facing the same options chooses the same way under every policy.

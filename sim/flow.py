@@ -42,6 +42,7 @@ class Flow:
         m = self.m
         res = r.resident
         if m.policy.switches["proactive_elderly"] and m.elderly[res] and m.draws.u_choice[r.rid, 1] < self.proactive["reach"]:
+            # 代办: the grid worker takes the file at the door and carries it to whoever may decide
             return self._proactive_visit(r)
         channel = choose(m, r)
         r.channel = channel
@@ -69,9 +70,14 @@ class Flow:
         r.account(wait_component, arrival - travel)
         r.account(travel_component, arrival)
         r.trips += 1
+        if arrival == m.time:
+            return self._arrive(r)
         self._schedule(r, "arrive", arrival)
 
     def _arrive(self, r: Request) -> None:
+        """At the point: take a place in the window queue. Under FIFO nothing later can change
+        this request's start, so what follows the service is settled now, and events are
+        scheduled only where shared state is touched again (another visit, a held file)."""
         m = self.m
         t = m.time
         station = m.point(r)
@@ -86,12 +92,12 @@ class Flow:
             return self._plan_visit(r, math.floor(t / DAY + 1) * DAY, WAIT, TRAVEL)
         start, end = booking
         r.visits += 1
-        r.pool = pool
+        r.at_point_until = end
         r.account(QUEUE, start)
         r.account(SERVICE, end)
         if r.t_accept != r.t_accept:  # first acceptance fixes the service radius
             r.service_radius_km = m.radius_km(r.resident, station)
-        self._schedule(r, "served", end)
+        self._served(r, end, staff)
 
     def _acceptor(self, r: Request, station, t: float) -> str:
         """Which staff at this point takes the request: the one authorised, else who pre-accepts."""
@@ -117,10 +123,8 @@ class Flow:
             return self.staff["specialist"]["preaccept_minutes"]
         return base * self.staff[staff]["proficiency"] if staff in self.staff else base
 
-    def _served(self, r: Request) -> None:
-        t = self.m.time
-        staff = r.pool.staff
-        r.pool = None
+    def _served(self, r: Request, t: float, staff: str) -> None:
+        """What follows a service that ends at t (t may still be ahead of the clock)."""
         if self._incomplete(r):
             return self._plan_visit(r, t + self.m.draws.rework_delay(r), REWORK, REWORK)
         if self._referred(r, staff):
@@ -172,9 +176,9 @@ class Flow:
             r.account(HANDOFF, add_working_days(t, self.handoff["courier_days"]))
             return self._schedule(r, "carried", r.t_mark)
         if specialist and not at_street:
-            r.step = "held"
-            m.communities[community].held.append(r)
-            return
+            if t > m.time:  # the file reaches the holding tray when the service ends
+                return self._schedule(r, "hold", t)
+            return self._hold(r)
         if "community" in deciders and not at_street:
             m.staff_minutes("community", self._decision_minutes(r, "community"))
             return self._decided(r, t, "community")
@@ -186,6 +190,10 @@ class Flow:
         m.staff_minutes("street", self._decision_minutes(r, "street"))
         r.account(HANDOFF, t_dec)
         self._decided(r, t_dec, "street")
+
+    def _hold(self, r: Request) -> None:
+        r.step = "held"
+        self.m.communities[self.m.community_of(r.resident)].held.append(r)
 
     def _decision_minutes(self, r: Request, staff: str) -> float:
         m = self.m
@@ -256,11 +264,12 @@ class Flow:
         self.m.finish(r)
 
     # ---- at the door and online ---------------------------------------------------------------------
-    def _plan_door(self, r: Request, t_from: float, wait_component: int) -> None:
-        """A grid worker (or building head) comes to the door on a working day."""
+    def _plan_door(self, r: Request, t_from: float, wait_component: int, response: bool = True) -> None:
+        """A grid worker (or building head) comes to the door on a working day: after the
+        response time when called, at the visit itself when it is a proactive visit."""
         m = self.m
         days = self.points["building"]["response_days"] if r.channel == "building" else self.points["grid"]["response_days"]
-        t = add_working_days(t_from, days)
+        t = add_working_days(t_from, days) if response else t_from
         session = m.policy.hours["grid"].session(t)
         arrival = t if session[0] == t else m.within_session(r, session)
         r.account(wait_component, arrival)
@@ -272,7 +281,7 @@ class Flow:
         phase = (r.resident * 0.6180339887) % 1.0 * interval
         visit = math.ceil((r.t_need - phase) / interval) * interval + phase
         r.channel = "grid"
-        self._plan_door(r, max(visit, r.t_need), WAIT)
+        self._plan_door(r, max(visit, r.t_need), WAIT, response=False)
 
     def _door(self, r: Request) -> None:
         m = self.m
@@ -308,4 +317,4 @@ class Flow:
             r.service_radius_km = 0.0
         t_dec = add_working_days(t, self.points["online"]["review_days"])
         r.account(HANDOFF, t_dec)
-        self._decided(r, t_dec, "back_office")
+        self._decided(r, t_dec, "back_office")  # online submissions are reviewed by the back office

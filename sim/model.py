@@ -228,7 +228,7 @@ class GovernanceModel(mesa.Model):
         deciders = self.policy.deciders[r.item]
         if r.channel != "community" or "community" in deciders or "specialist" not in deciders:
             return ready
-        if self.draws.u_choice[r.rid, 1] >= self.scenario_values["staff"]["specialist"]["rota_awareness"]:
+        if self.draws.u_choice[r.rid, 2] >= self.scenario_values["staff"]["specialist"]["rota_awareness"]:
             return ready
         station = self.communities[r.point]
         day = math.floor(ready / 1440)

@@ -33,7 +33,7 @@ class Needs:
 @dataclass(frozen=True)
 class Draws:
     go_delay: np.ndarray  # (N,) minutes between a need and acting on it
-    u_choice: np.ndarray  # (N,2) channel choice; proactive-visit reach
+    u_choice: np.ndarray  # (N,3) channel choice; picked up on a proactive visit; knows the rota
     service: np.ndarray  # (N,K) expert window minutes per visit
     materials: np.ndarray  # (N,K) uniform: incomplete materials at each visit
     errors: np.ndarray  # (N,K) uniform: a wrong decision
@@ -76,7 +76,7 @@ def generate_draws(needs: Needs, catalogue, streams: dict, go_delay_days: float,
     delay = streams["delay"]
     return Draws(
         go_delay=delay.exponential(go_delay_days * DAY, n) if go_delay_days > 0 else np.zeros(n),
-        u_choice=streams["choice"].random((n, 2)),
+        u_choice=streams["choice"].random((n, 3)),
         service=np.broadcast_to(service, (n, k)).copy(),
         materials=streams["materials"].random((n, k)),
         errors=streams["errors"].random((n, k)),

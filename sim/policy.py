@@ -32,14 +32,14 @@ class Policy:
 
 
 def item_level(sc: Scenario, catalogue: Catalogue, i: int) -> str:
-    """The authority table an item follows, the most specific one present: 'batch' (the 小顶到家
-    batch, when switched on), then 'street_spot' / 'street_review' (street items decided on the
-    spot / with back-office days), then its level."""
+    """The authority table an item follows, the most specific one present. Street items: 'batch'
+    (the 小顶到家 batch of items once handled only at the street centre, when switched on), then
+    'street_spot' / 'street_review' (decided on the spot / with back-office days), then 'street'."""
     tables = sc["authority"]
-    if sc["switches"]["batch"] and catalogue.batch[i] and "batch" in tables:
-        return "batch"
     if not catalogue.street_level[i]:
         return "community"
+    if sc["switches"]["batch"] and catalogue.batch[i] and "batch" in tables:
+        return "batch"
     split = "street_review" if catalogue.back_office_days[i] > 0 else "street_spot"
     return split if split in tables else "street"
 
@@ -81,7 +81,7 @@ def build_policy(sc: Scenario, catalogue: Catalogue) -> Policy:
         if not ch:
             raise sc.error(f"authority.{level}.accept",
                            f"at least one channel open to item {catalogue.code[i]} under this policy")
-        dec = frozenset(table["decide"]) | ({"back_office"} if "online" in ch else frozenset())
+        dec = frozenset(table["decide"])
         _check_staffed(sc, level, ch, dec)
         channels.append(tuple(ch))
         deciders.append(dec)
@@ -105,14 +105,19 @@ def _check_staffed(sc: Scenario, level: str, channels: list[str], deciders: froz
     for ch in channels:
         if ch in ("street", "community") and sc["points"][ch]["windows"] == 0:
             raise sc.error(f"points.{ch}.windows", f"at least 1 (authority.{level}.accept lists {ch})")
+    specialists = sc["staff"]["specialist"]
     staffed = {
         "street": sc["points"]["street"]["windows"] > 0,
         "community": sc["points"]["community"]["windows"] > 0,
-        "specialist": sc["staff"]["specialist"]["count"] > 0,
+        "specialist": specialists["count"] > 0 or bool(specialists.get("rota")),
         "back_office": True,
     }
     if not deciders:
         raise sc.error(f"authority.{level}.decide", "at least one staff kind authorised to decide")
+    if any(c in DOOR for c in channels) or sc["switches"]["proactive_elderly"]:
+        if sc["points"]["grid"]["workers_per_grid"] == 0:
+            raise sc.error("points.grid.workers_per_grid", "at least 1 when grid workers accept at the door "
+                           f"(authority.{level}.accept or switches.proactive_elderly)")
     if not any(staffed[d] for d in deciders):
         key = "staff.specialist.count" if "specialist" in deciders else f"authority.{level}.decide"
         raise sc.error(key, f"at least 1 authorised staff (authority.{level}.decide = {sorted(deciders)})")

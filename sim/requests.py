@@ -19,7 +19,7 @@ class Request:
     __slots__ = (
         "rid", "resident", "item", "t_need", "flow", "step", "channel", "point", "service_radius_km",
         "decided_by", "t_accept", "t_decided", "t_done", "t_mark", "trips", "visits", "reworks", "turned_away",
-        "error", "audited", "sent_back", "pool", "_components", "__weakref__",
+        "error", "audited", "sent_back", "at_point_until", "_components", "__weakref__",
     )
 
     def __init__(self, flow, rid: int, resident: int, item: int, t_need: float):
@@ -27,7 +27,7 @@ class Request:
         self.step = "need"
         self.channel = ""
         self.point = -1
-        self.pool = None
+        self.at_point_until = -1.0  # end of the current visit's service: the resident is at the point till then
         self.service_radius_km = np.nan
         self.decided_by = ""
         self.t_accept = np.nan

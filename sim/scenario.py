@@ -417,6 +417,8 @@ def _check_calendar_names(sc: Scenario) -> None:
         if "hours" in table:
             named[f"points.{kind}.hours"] = table["hours"]
     for key, names in named.items():
+        if not names:
+            raise sc.error(key, "at least one calendar name")
         for name in names:
             if name not in known:
                 raise sc.error(key, "names of calendars defined under [calendars]: " + ", ".join(sorted(known)))

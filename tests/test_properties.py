@@ -87,8 +87,10 @@ def test_invariants_hold_for_random_scenarios(tmp_path, monkeypatch, values, see
     np.testing.assert_allclose(parts.sum(axis=1), (done.t_done - done.t_need).to_numpy(), atol=1e-6)
     assert not closed, f"served at a closed point: {closed[:3]}"
     codes = list(model.catalogue.code)
-    for item, by in zip(table.item, table.decided_by):
-        if by:
+    for item, by, channel in zip(table.item, table.decided_by, table.channel):
+        if by == "back_office":
+            assert channel == "online" or by in model.policy.deciders[codes.index(item)], (item, by)
+        elif by:
             assert by == "terminal" or by in model.policy.deciders[codes.index(item)], (item, by)
 
     again = sim.GovernanceModel(load_values(tmp_path, values), seed)
