@@ -39,6 +39,9 @@ def utilities(m, r) -> dict[str, float]:
 
 
 def choose(m, r) -> str:
+    channels = m.policy.channels[r.item]
+    if len(channels) == 1:
+        return channels[0]
     v = utilities(m, r)
     top = max(v.values())
     weights = {ch: math.exp(x - top) for ch, x in v.items()}
