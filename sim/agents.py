@@ -40,13 +40,17 @@ class WindowPool:
             return None
         heapq.heapreplace(self.free_at, start + minutes)
         self.busy += minutes
+        self._forget_started(t)
         if start > t:
             heapq.heappush(self.starts, start)
         return start, start + minutes
 
-    def queue_length(self, t: float) -> int:
+    def _forget_started(self, t: float) -> None:
         while self.starts and self.starts[0] <= t:
             heapq.heappop(self.starts)
+
+    def queue_length(self, t: float) -> int:
+        self._forget_started(t)
         return len(self.starts)
 
 
