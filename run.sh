@@ -33,9 +33,13 @@ setup() {
   fi
   local stamp=.venv/.installed
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    echo "Installing dependencies into .venv ..." >&2
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+    echo "Installing dependencies into .venv (log: .venv/install.log) ..." >&2
+    if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip \
+           && .venv/bin/python -m pip install --disable-pip-version-check -e ".[dev]"; } >.venv/install.log 2>&1; then
+      tail -20 .venv/install.log >&2
+      echo "error: installing the dependencies failed (full log: .venv/install.log)" >&2
+      exit 1
+    fi
     touch "$stamp"
   fi
 }

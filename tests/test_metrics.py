@@ -58,14 +58,14 @@ def test_warmup_rows_are_excluded():
     assert m["service_radius_km"]["max"] == 1.0
     assert m["trips_per_request"] == 1.0
     assert m["quality"]["errors"] == 0
-    assert m["requests"] == {"created": 1, "completed": 1, "open": 0, "warmup": 1}
+    assert m["requests"] == {"created": 1, "completed": 1, "open": 0, "outside_window": 1}
 
 
 def test_open_rows_counted_and_left_out_of_latency():
     df = table(row(t_done=2 * DAY), row(t_done=4 * DAY),
                row(t_done=np.nan, completed=False, trips=3, back_office=np.nan))
     m = summarise(df)
-    assert m["requests"] == {"created": 3, "completed": 2, "open": 1, "warmup": 0}
+    assert m["requests"] == {"created": 3, "completed": 2, "open": 1, "outside_window": 0}
     assert m["latency_days"]["mean"] == pytest.approx(3.0)
     assert m["latency_days"]["p50"] == pytest.approx(3.0)
     assert m["latency_days"]["p99"] == pytest.approx(2 + 0.99 * 2)
@@ -129,7 +129,7 @@ def test_empty_table_gives_none_and_zero_counts():
     assert m["service_radius_km"]["within_m"]["1000"] is None
     assert m["latency_days"]["components"]["queue"] is None
     assert m["trips_per_request"] is None
-    assert m["requests"] == {"created": 0, "completed": 0, "open": 0, "warmup": 0}
+    assert m["requests"] == {"created": 0, "completed": 0, "open": 0, "outside_window": 0}
     json.dumps(m, allow_nan=False)
 
 

@@ -19,7 +19,7 @@ def test_every_request_is_accounted_for(tiny_result):
     assert m["created"] > 100
     assert m["created"] == m["completed"] + m["open"]
     table = tiny_result.requests
-    assert len(table) == m["created"] + m["warmup"]
+    assert len(table) == m["created"] + m["outside_window"]
 
 
 @pytest.mark.parametrize("model", ["centralised", "dingshan", "dachang", "xiaoding"])

@@ -80,7 +80,7 @@ def test_invariants_hold_for_random_scenarios(tmp_path, monkeypatch, values, see
 
     counts = result.metrics["requests"]
     assert counts["created"] == counts["completed"] + counts["open"]
-    assert len(table) == counts["created"] + counts["warmup"]
+    assert len(table) == counts["created"] + counts["outside_window"]
     done = table[table.completed]
     parts = done[list(COMPONENTS)].to_numpy()
     assert (parts >= -1e-9).all()
