@@ -22,6 +22,7 @@ class AccessMap:
     building_pop: np.ndarray
     access_km: np.ndarray  # per building; inf where no street item can be accepted
     street_xy: np.ndarray
+    street_names: dict[str, list[str]]  # "en" / "zh" -> names of the streets
     community_xy: np.ndarray
     grid_xy: np.ndarray
     community_accepts: bool  # community stations accept street items
@@ -48,7 +49,8 @@ def access_map(model) -> AccessMap:
     t = model.territory
     return AccessMap(
         building_xy=t.building_xy, building_pop=t.building_pop, access_km=access,
-        street_xy=t.street_xy, community_xy=t.community_xy, grid_xy=t.grid_xy,
+        street_xy=t.street_xy, street_names={"en": t.street_names_en, "zh": t.street_names_zh},
+        community_xy=t.community_xy, grid_xy=t.grid_xy,
         community_accepts=any(c in ("community", "terminal") for i in street_items for c in pol.channels[i]),
         door_accepts=any(c in DOOR for i in street_items for c in pol.channels[i]),
     )

@@ -34,6 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replicates", type=int, default=10)
     p.add_argument("--weeks", type=float, default=20)
     p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "validation.md")
+    p = sub.add_parser("compare", help="compare scenarios against the first, with common random numbers, "
+                                       "95%% intervals, figures and a report")
+    p.add_argument("scenarios", type=Path, nargs="+", help="scenario files; the first is the baseline")
+    _scenario_args(p)
+    p.add_argument("--replicates", type=int, default=5, metavar="R", help="runs per scenario (default 5)")
+    p.add_argument("--requests", action="store_true", help="also keep each run's per-request table (Parquet)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of tables, figures and report")
+    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default min(2, cpus))")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p = sub.add_parser("app", help="start the teaching app (a live map in the browser) and print its address")
+    p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 lets a class connect)")
+    p.add_argument("--scenario-dir", type=Path, default=Path("scenarios"), help="folder of the policy files to offer")
+    p.add_argument("--scale", type=float, default=0.02, help="population scale of the street (default 0.02)")
     return parser
 
 
@@ -93,4 +107,60 @@ def cmd_validity(args) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "validity": cmd_validity}
+def cmd_compare(args) -> int:
+    from .compare import compare, default_out, summary_json
+    from .report import terminal
+
+    for option in ("replicates", "workers"):
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            raise ScenarioError(f"--{option}", str(value), "a whole number >= 1")
+    out = args.out or default_out()
+    started = time.perf_counter()
+    try:
+        c = compare(args.scenarios, replicates=args.replicates, seed=args.seed, overrides=args.overrides, out=out,
+                    lang=args.lang, workers=args.workers, dask=args.dask, with_requests=args.requests,
+                    command=["python -m sim", *sys.argv[1:]])
+    except KeyboardInterrupt:
+        if out.exists():
+            print(f"finished runs are kept in {out}; the same command with --out {out} resumes", file=sys.stderr)
+        raise
+    if args.json:
+        print(json.dumps(summary_json(c), indent=2, ensure_ascii=False))
+    else:
+        print(terminal(c))
+        print(f"\n{c.log.ran} runs in {time.perf_counter() - started:.0f} s ({c.log.skipped} already done); "
+              f"report: {out / 'report.html'}")
+    for name, error in c.failed().items():
+        print(f"failed: {name}: {error}", file=sys.stderr)
+    return 1 if c.failed() else 0
+
+
+def cmd_app(args) -> int:
+    """Serve sim/app.py with Solara in place of this process, so stopping it stops the server."""
+    import os
+    import socket
+
+    from .live import policies
+
+    if not policies(args.scenario_dir):
+        raise ScenarioError(args.scenario_dir, "--scenario-dir", "a folder with policy files (*.toml)")
+    if not 0 < args.scale <= 1:
+        raise ScenarioError("--scale", "--scale", "a population scale above 0 and at most 1")
+    port = args.port
+    if port == 0:
+        with socket.socket() as s:
+            s.bind((args.host, 0))
+            port = s.getsockname()[1]
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "SIM_APP_SCENARIOS": str(args.scenario_dir.resolve()), "SIM_APP_SCALE": str(args.scale),
+           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg",
+           "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette"}
+    print(f"Teaching app: http://{args.host}:{port}/  (Ctrl+C stops it)", flush=True)
+    argv = [sys.executable, "-m", "solara", "run", "sim.app", "--host", args.host, "--port", str(port),
+            "--production", "--no-open", "--log-level", "warning"]
+    os.execve(sys.executable, argv, env)
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "validity": cmd_validity, "compare": cmd_compare, "app": cmd_app}

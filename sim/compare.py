@@ -19,15 +19,17 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from .access import AccessMap, access_map
+from .errors import ScenarioError
 from .labels import LANGS, scenario_name
 from .model import GovernanceModel
 from .output import manifest, publish, write_json
-from .runner import RUN_COLUMNS, RunLog, Task, read_run, replicate_seeds, run_tasks, runs_table
+from .runner import RUN_COLUMNS, RunLog, Task, default_workers, read_run, replicate_seeds, run_tasks, runs_table
 from .scenario import Scenario, load
 from .stats import summarise, survey_detection
 
@@ -44,6 +46,7 @@ class Comparison:
     labels: list[str]  # one per scenario, labels[0] is the baseline
     paths: dict[str, str]  # label -> scenario file as given
     scenarios: dict[str, Scenario]
+    root_seed: int
     seeds: list[int]
     tasks: list[Task]
     log: RunLog
@@ -74,9 +77,9 @@ class Comparison:
         except KeyError:
             return None
 
-    @property
+    @cached_property
     def _index(self) -> pd.DataFrame:
-        return self.summary.set_index(["label", "metric"])
+        return self.summary.set_index(["label", "metric"]).sort_index()
 
     def failed(self) -> dict[str, str]:
         rows = self.runs[self.runs["status"] == "failed"]
@@ -107,8 +110,8 @@ def compare(paths: list[str | Path], *, replicates: int = DEFAULT_REPLICATES, se
     """Run, summarise and write everything; returns the comparison for printing."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}")
-    if replicates < 1:
-        raise ValueError("replicates must be at least 1")
+    if replicates < 1 or not paths:
+        raise ValueError("compare needs at least one scenario and one replicate")
     started = datetime.now(timezone.utc)
     overrides = list(overrides or [])
     scenarios = [load(p, overrides) for p in paths]
@@ -118,30 +121,26 @@ def compare(paths: list[str | Path], *, replicates: int = DEFAULT_REPLICATES, se
     tasks = [Task(label, r, s, str(sc.path), tuple(overrides), sc.digest())
              for label, sc in zip(labels, scenarios) for r, s in enumerate(seeds)]
     out = Path(out) if out is not None else default_out()
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError("--out", str(out), "a folder (this is a file)")
     log = run_tasks(tasks, out, workers=workers, dask=dask, with_requests=with_requests, progress=progress)
     c = Comparison(out, lang, labels, {lb: str(p) for lb, p in zip(labels, paths)}, dict(zip(labels, scenarios)),
-                   seeds, tasks, log, started, command=command)
+                   seed, seeds, tasks, log, started, command=command)
     _collect(c)
-    write_results(c, root_seed=seed, overrides=overrides, workers=workers, dask=dask)
+    write_results(c, overrides=overrides, workers=workers, dask=dask)
     return c
 
 
 def _collect(c: Comparison) -> None:
-    runs = runs_table(c.out, c.tasks, {lb: scenario_name(s["meta"], "en") for lb, s in c.scenarios.items()})
-    if "staff.specialist.travel_hours" in runs:
-        travel = runs["staff.specialist.travel_hours"] / runs["requests.created"].where(runs["requests.created"] > 0)
-        runs["staff.specialist.travel_hours_per_request"] = travel
-        runs["staff.specialist.window_hours_per_request"] = runs["staff.specialist.hours_per_request"] - travel
-    c.runs = runs
+    c.runs = runs = runs_table(c.out, c.tasks, {lb: scenario_name(s["meta"], "en") for lb, s in c.scenarios.items()})
     c.summary = summarise(runs, list(runs.columns[len(RUN_COLUMNS):]), c.labels)
     c.survey = survey_detection(runs, c.labels) if "survey.n" in runs else pd.DataFrame()
     c.distributions = {lb: [read_run(c.out, t)[1] for t in c.tasks if t.label == lb] for lb in c.labels}
-    finished = set(runs.loc[runs["status"] == "ok", "label"])
-    c.maps = {lb: access_map(GovernanceModel(c.scenarios[lb], c.seeds[0])) for lb in c.labels if lb in finished}
+    ok = runs[runs["status"] == "ok"].drop_duplicates("label").set_index("label")["seed"]
+    c.maps = {lb: access_map(GovernanceModel(c.scenarios[lb], int(ok[lb]))) for lb in c.labels if lb in ok.index}
 
 
-def write_results(c: Comparison, root_seed: int, overrides: list[str], workers, dask) -> None:
+def write_results(c: Comparison, overrides: list[str], workers, dask) -> None:
     """Tables, figures, report and manifest: each file replaced whole, the manifest last."""
     from .figures import draw_all
     from .report import write_report
@@ -153,12 +152,12 @@ def write_results(c: Comparison, root_seed: int, overrides: list[str], workers, 
         c.runs.to_csv(staging / "runs.csv", index=False)
         c.runs.to_parquet(staging / "runs.parquet", index=False)
         c.summary.to_csv(staging / "summary.csv", index=False)
-        write_report(staging, c, figures)
+        write_report(staging, c, figures, c.out / "figures")
         write_json(staging / "manifest.json", manifest(
-            list(c.scenarios.values()), {"root": root_seed, "replicates": c.seeds}, c.started,
+            list(c.scenarios.values()), {"root": c.root_seed, "replicates": c.seeds}, c.started,
             labels={lb: {"file": c.paths[lb], "resolved": c.scenarios[lb].values} for lb in c.labels},
             overrides=overrides, replicates=c.replicates, lang=c.lang,
-            executor={"dask": dask} if dask else {"workers": workers or "default"},
+            executor={"dask": dask} if dask else {"workers": workers or default_workers()},
             runs={"ran": c.log.ran, "skipped": c.log.skipped, "failed": c.failed()},
             command=c.command))
         for name in RESULT_FILES:
@@ -183,6 +182,7 @@ def summary_json(c: Comparison) -> dict:
     return {
         "out": str(c.out), "baseline": c.labels[0], "replicates": c.replicates, "seeds": c.seeds,
         "scenarios": {lb: {"file": c.paths[lb], "name": c.names[lb]} for lb in c.labels},
+        "runs": {"ran": c.log.ran, "skipped": c.log.skipped, "failed": len(c.failed())},
         "failed": c.failed(),
         "survey": [{k: clean(v) for k, v in row.items()} for row in c.survey.to_dict("records")],
         "metrics": out,

@@ -25,8 +25,10 @@ from .survey import Z95
 DPI = 150
 PALETTE = mpl.colormaps["tab10"].colors
 STAFF_KINDS = ("street", "community", "specialist", "specialist_travel", "grid")
+LINE_STYLES = ("-", "--", ":", "-.")
+RADIUS_TICKS = (0, 0.3, 0.5, 1, 2, 3, 5, 8, 12, 16, 20, 30, 50)
 GROUP_METRICS = ("service_radius_km_mean", "latency_days_mean", "trips_per_request")
-STYLE = {"svg.hashsalt": "jiangbei-sim", "svg.fonttype": "path", "axes.spines.top": False,
+STYLE = {"figure.titleweight": "bold", "svg.hashsalt": "jiangbei-sim", "svg.fonttype": "path", "axes.spines.top": False,
          "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3}
 
 TEXT = {
@@ -42,7 +44,7 @@ TEXT = {
         "ecdf": ("How far residents go: service radius",
                  "Share of requests (vertical axis) accepted within a given distance of home (horizontal axis); "
                  "higher and further left is better. Requests handled online or at the door count as 0 km. "
-                 "Dashed lines: the 5-, 10- and 15-minute life circles (300, 500 and 1,000 m, GB 50180-2018)."),
+                 "Dotted lines: the 5-, 10- and 15-minute life circles (300, 500 and 1,000 m, GB 50180-2018)."),
         "radius_axis": "Service radius (km)", "share_axis": "Share of requests",
         "circle": "{m} m",
         "latency": ("How long until done: latency distribution",
@@ -81,18 +83,23 @@ TEXT = {
         "grid_point": "网格工作站（上门服务）", "km": "公里", "mean": "均值",
         "ecdf": ("居民要走多远：服务半径",
                  "纵轴为在距家一定距离（横轴）内受理的事项占比，曲线越高、越靠左越好。网上办理或上门受理计为0公里。"
-                 "虚线为5、10、15分钟生活圈（300、500、1000米，GB 50180-2018）。"),
+                 "点线为5、10、15分钟生活圈（300、500、1000米，GB 50180-2018）。"),
         "radius_axis": "服务半径（公里）", "share_axis": "事项占比", "circle": "{m}米",
         "latency": ("多久办结：办结时长分布",
                     "左：从需求产生起在一定天数内办结的事项占比。右：箱体为中间一半事项，横线为中位数，圆点为均值，"
                     "须线为10%至90%分位。"),
         "latency_axis": "办结时长（从需求到办结，天）",
-        "components": ("时间花在哪里：平均办结时长的环节构成", "每件事项在各环节平均花费的天数；条形总长即平均办结时长。"),
+        "components": ("时间花在哪里：平均办结时长的环节构成",
+                       "每件事项在各环节平均花费的天数；条形总长即平均办结时长。"),
         "days_axis": "每件平均天数",
-        "trips": ("居民跑动次数", "左：每件事项的平均跑动次数（网上或上门办理为0）。右：最多跑一次的事项占比。误差线为95%置信区间。"),
+        "trips": ("居民跑动次数",
+                  "左：每件事项的平均跑动次数（网上或上门办理为0）。右：最多跑一次的事项占比。"
+                  "误差线为95%置信区间。"),
         "groups": ("谁被落下：分群体的主要指标",
-                   "上：老年人（60岁以上）、在职人员和其他居民。下：按住处到街道中心的道路距离分组。误差线为各次重复的95%置信区间。"),
-        "staff": ("成本：每件事项的工作人员工时（按人员类别）", "测量期内每件事项耗用的工作人员时间，含授权专员往返街道与社区的路途时间。"),
+                   "上：老年人（60岁以上）、在职人员和其他居民。下：按住处到街道中心的道路距离分组。"
+                   "误差线为各次重复的95%置信区间。"),
+        "staff": ("成本：每件事项的工作人员工时（按人员类别）",
+                  "测量期内每件事项耗用的工作人员时间，含授权专员往返街道与社区的路途时间。"),
         "hours_axis": "每件工时（小时）",
         "survey": ("电话调查看到了什么",
                    "左：单次模拟中每月电话调查估计的满意度（圆点，附调查自身的95%误差范围）与全部服务对象的真实满意度（菱形）。"
@@ -126,7 +133,7 @@ def draw_all(folder: Path, c) -> list[FigureFile]:
             fig = draw(c, text)
             if fig is None:
                 continue
-            fig.suptitle(text[key][0], fontsize=12, fontweight="bold")
+            fig.suptitle(text[key][0], fontsize=12)
             for suffix in ("png", "svg"):
                 fig.savefig(folder / f"{name}.{suffix}", dpi=DPI, metadata={"Date": None} if suffix == "svg" else None)
             written.append(FigureFile(name, *text[key]))
@@ -149,7 +156,7 @@ def _access_map(c, text: dict) -> Figure | None:
         return None
     finite = np.concatenate([m.access_km[np.isfinite(m.access_km)] for m in maps.values()])
     norm = Normalize(0, float(np.quantile(finite, 0.99)) if finite.size else 1.0)
-    fig = Figure(figsize=(2.6 * len(maps) + 1.6, 8.5), layout="constrained")
+    fig = Figure(figsize=(2.1 * len(maps) + 2.2, 8.5), layout="constrained")
     axes = fig.subplots(1, len(maps), sharex=True, sharey=True, squeeze=False)[0]
     scatter = None
     for ax, (label, m) in zip(axes, maps.items()):
@@ -179,27 +186,34 @@ def _access_map(c, text: dict) -> Figure | None:
 
 
 def _distribution_lines(c, ax, key: str) -> float:
-    """One curve per scenario (mean quantile function over replicates); returns a sensible x limit."""
+    """One curve per scenario (mean quantile function over replicates); returns a sensible x limit.
+
+    Each scenario also has its own line style, so that identical curves stay visible."""
     limit = 0.0
     for label in c.labels:
         curve = pooled(c.distributions.get(label, []), key)
         if curve is None:
             continue
         values, probabilities = curve
-        ax.plot(values, probabilities, color=_colour(c, label), lw=2, label=c.names[label], drawstyle="steps-post")
+        ax.plot(values, probabilities, color=_colour(c, label), lw=2, label=c.names[label], drawstyle="steps-post",
+                ls=LINE_STYLES[c.labels.index(label) % len(LINE_STYLES)])
         limit = max(limit, float(np.interp(0.98, probabilities, values)))
     return limit
 
 
 def _service_radius(c, text: dict) -> Figure:
+    """Square-root distance axis: the life circles within 1 km get room, the long tail still shows."""
     fig = Figure(figsize=(9, 5.2), layout="constrained")
     ax = fig.subplots()
-    limit = _distribution_lines(c, ax, "service_radius_km")
+    limit = max(_distribution_lines(c, ax, "service_radius_km"), 1.2)
+    ax.set_xscale("function", functions=(np.sqrt, np.square))
+    ticks = [t for t in RADIUS_TICKS if t <= limit]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     for metres in LIFE_CIRCLES_M:
-        ax.axvline(metres / 1000, color="grey", ls="--", lw=1)
-        ax.text(metres / 1000, 1.01, text["circle"].format(m=metres), transform=ax.get_xaxis_transform(),
-                ha="center", va="bottom", fontsize=8, color="dimgrey")
-    ax.set_xlim(0, max(limit, 1.2))
+        ax.axvline(metres / 1000, color="grey", ls=":", lw=1.2)
+        ax.text(metres / 1000, 0.02, " " + text["circle"].format(m=metres), rotation=90, ha="right", va="bottom",
+                fontsize=8, color="dimgrey")
+    ax.set_xlim(0, limit)
     ax.set_ylim(0, 1.0)
     ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
     ax.set_xlabel(text["radius_axis"])
@@ -256,12 +270,12 @@ def _components(c, text: dict) -> Figure:
                 ax.text(x0 + w / 2, yi, f"{w:.1f}", ha="center", va="center", fontsize=8)
         left += days
     for yi, total in enumerate(left):
-        ax.text(total, yi, f"  {total:.1f}", va="center", fontsize=9, fontweight="bold")
+        ax.text(total, yi, f"  {total:.1f}", va="center", fontsize=9)
     ax.set_yticks(y, [c.short[label] for label in c.labels])
     ax.invert_yaxis()
     ax.set_xlabel(text["days_axis"])
     ax.set_xlim(0, left.max() * 1.12 if left.max() > 0 else 1)
-    ax.legend(loc="outside lower center", ncol=4, frameon=False, fontsize=9)
+    fig.legend(loc="outside lower center", ncol=4, frameon=False, fontsize=9)
     ax.grid(axis="y", visible=False)
     return fig
 
@@ -341,10 +355,11 @@ def _staff(c, text: dict) -> Figure:
 
 
 def _survey(c, text: dict) -> Figure | None:
-    if c.survey.empty and not any(c.cell(label, "survey.satisfaction.estimate") for label in c.labels):
+    if c.survey.empty and all(c.cell(label, "survey.satisfaction.estimate") is None for label in c.labels):
         return None
-    fig = Figure(figsize=(11, 4.8), layout="constrained")
-    left, right = fig.subplots(1, 2)
+    fig = Figure(figsize=(11 if len(c.survey) else 6, 4.8), layout="constrained")
+    axes = fig.subplots(1, 2 if len(c.survey) else 1, squeeze=False)[0]
+    left = axes[0]
     x = np.arange(len(c.labels))
     for k, label in enumerate(c.labels):
         est, _ = _cell(c, label, "survey.satisfaction.estimate")
@@ -354,9 +369,16 @@ def _survey(c, text: dict) -> Figure | None:
                       label=text["survey_est"] if k == 0 else None)
         left.plot(k + 0.1, true * 100, "D", color="black", label=text["survey_true"] if k == 0 else None)
     left.set_xticks(x, [c.short[label] for label in c.labels], fontsize=9)
+    left.set_xlim(-0.6, len(c.labels) - 0.4)
     left.set_ylabel(text["sat_axis"])
     left.legend(frameon=False, fontsize=9)
     left.grid(axis="x", visible=False)
+    if len(c.survey):
+        _survey_differences(c, axes[1], text)
+    return fig
+
+
+def _survey_differences(c, right, text: dict) -> None:
     for k, row in enumerate(c.survey.itertuples()):
         colour = _colour(c, row.label)
         right.errorbar(k - 0.1, row.true_diff * 100, yerr=np.nan_to_num(row.true_high - row.true_diff) * 100,
@@ -365,7 +387,7 @@ def _survey(c, text: dict) -> Figure | None:
                        color=colour, capsize=4, label=text["survey_diff"] if k == 0 else None)
     right.axhline(0, color="grey", lw=1)
     right.set_xticks(np.arange(len(c.survey)), [c.short[label] for label in c.survey["label"]], fontsize=9)
+    right.set_xlim(-0.6, len(c.survey) - 0.4)
     right.set_ylabel(text["diff_axis"].format(base=c.short[c.labels[0]]))
     right.legend(frameon=False, fontsize=9)
     right.grid(axis="x", visible=False)
-    return fig

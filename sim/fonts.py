@@ -25,8 +25,8 @@ def cjk_family() -> str:
 
 
 def rc(lang: str) -> dict:
-    """matplotlib settings for figures in `lang`."""
+    """matplotlib settings for figures in `lang` (the packaged CJK font has no bold weight)."""
     if lang != "zh":
         return {}
     return {"font.family": "sans-serif", "font.sans-serif": [cjk_family(), LATIN_FALLBACK],
-            "axes.unicode_minus": False}
+            "axes.unicode_minus": False, "figure.titleweight": "normal"}

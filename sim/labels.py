@@ -1,7 +1,7 @@
 """Words shown to readers, in English and Chinese, and how each headline figure is written.
 
-Tables, figures and the report take every label from here, so `--lang zh` changes them all and
-a metric is described, formatted and judged (is more better?) the same way everywhere.
+Tables, figures and the report share these labels and formats, so a metric is named, formatted
+and judged (is more better?) the same way everywhere, in either language.
 """
 
 from __future__ import annotations
@@ -31,12 +31,18 @@ class Metric:
     def phrase(self, lang: str) -> str:
         return self.phrase_zh if lang == "zh" else self.phrase_en
 
+    def verdict(self, difference: float, real: bool) -> str:
+        """'better' or 'worse' for a real difference, '' otherwise."""
+        if not real:
+            return ""
+        return "better" if (difference > 0) == (self.better > 0) else "worse"
+
 
 HEADLINE = (
     Metric("service_radius_km.mean", "Service radius, mean", "服务半径 均值", "the mean service radius",
            "平均服务半径", "km", -1),
-    Metric("service_radius_km.p90", "Service radius, 90th pct", "服务半径 90%分位", "the 90th-percentile service radius",
-           "服务半径90%分位数", "km", -1),
+    Metric("service_radius_km.p90", "Service radius, 90th pct", "服务半径 90%分位",
+           "the 90th-percentile service radius", "服务半径90%分位数", "km", -1),
     Metric("service_radius_km.within_m.1000", "Served within 1,000 m", "1000米内办理占比",
            "the share served within 1,000 m of home", "1000米内办理的占比", "share", +1),
     Metric("access_radius_km.mean", "Access radius, mean", "可达半径 均值",
@@ -60,7 +66,7 @@ METRICS = {m.key: m for m in HEADLINE}
 
 UNITS = {  # unit: (en, zh, decimals); shares are written as percentages
     "km": ("km", "公里", 2),
-    "days": ("days", "天", 1),
+    "days": ("days", "天", 2),
     "trips": ("", "", 2),
     "hours": ("h", "小时", 2),
     "share": ("%", "%", 1),
@@ -71,10 +77,6 @@ WORDS = {
         "means_title": "Mean over {n} replicates (± half-width of the 95% interval)",
         "diff_title": "Difference from {base} (95% interval); * = real: the interval excludes 0",
         "metric": "Metric", "pp": "pp", "na": "n/a",
-        "cuts": "cuts", "raises": "raises", "by": "by", "against": "against",
-        "no_difference": "{name}: no clear difference in {phrase} against {base} (95% CI {low} to {high}).",
-        "difference": "{name} {verb} {phrase} by {value} (95% CI {low}–{high}) against {base}.",
-        "ci": "95% CI",
         "groups": {"elderly": "Elderly (60+)", "employed": "Employed", "other": "Other"},
         "staff": {"street": "Street staff", "community": "Community staff", "specialist": "Specialists",
                   "specialist_travel": "Specialists' travel", "grid": "Grid workers"},
@@ -88,10 +90,6 @@ WORDS = {
         "means_title": "{n}次重复的均值（± 95%置信区间半宽）",
         "diff_title": "与{base}之差（95%置信区间）；* = 显著：区间不含0",
         "metric": "指标", "pp": "个百分点", "na": "无",
-        "cuts": "减少", "raises": "增加", "by": "", "against": "",
-        "no_difference": "{name}：与{base}相比，{phrase}无明显差别（95%置信区间 {low} 至 {high}）。",
-        "difference": "与{base}相比，{name}使{phrase}{verb}{value}（95%置信区间 {low}–{high}）。",
-        "ci": "95%置信区间",
         "groups": {"elderly": "老年人（60岁以上）", "employed": "在职人员", "other": "其他居民"},
         "staff": {"street": "街道工作人员", "community": "社区工作人员", "specialist": "授权专员",
                   "specialist_travel": "授权专员路途", "grid": "网格员"},
@@ -150,3 +148,154 @@ def width(text: str) -> int:
 def pad(text: str, columns: int, right: bool = False) -> str:
     gap = " " * max(0, columns - width(text))
     return gap + text if right else text + gap
+
+
+# ---- the teaching app ------------------------------------------------------------------------------
+# Domain terms keep their Chinese name in English too, so a class learns the words it will meet.
+
+TERMS = {  # key: (English, Chinese)
+    "new_area": ("New area", "新区"),
+    "street": ("Street", "街道"),
+    "street_centre": ("Street centre", "街道为民服务中心"),
+    "community": ("Community", "社区"),
+    "community_station": ("Community station", "社区便民服务站"),
+    "grid": ("Grid", "网格"),
+    "building": ("Building", "楼栋"),
+    "specialist": ("Authorised specialist", "授权专员"),
+    "grid_worker": ("Grid worker", "网格员"),
+    "proxy": ("Proxy service at the door", "代办"),
+    "service_radius": ("Service radius", "服务半径"),
+    "latency": ("Time to done", "办理时长"),
+    "trips": ("Trips", "跑动次数"),
+    "online": ("Online", "掌上办"),
+    "weekend": ("Weekend sessions", "5+2 周末延时服务"),
+    "terminals": ("24-hour terminals", "白+黑 自助终端"),
+    "held": ("Files held for a specialist", "待专员办理"),
+    "queue": ("Queue", "排队"),
+}
+
+
+def term(key: str, lang: str) -> str:
+    """A domain term: Chinese alone, or English followed by the Chinese."""
+    en, zh = TERMS[key]
+    return zh if lang == "zh" else f"{en} {zh}"
+
+
+APP_WORDS = {
+    "en": {
+        "title": "Jiangbei service requests, live",
+        "language": "Language",
+        "policy": "Authorisation model",
+        "versus": "Side by side with",
+        "none": "—",
+        "demand": "Demand ×",
+        "online": "Online 掌上办 ±",
+        "specialists": "Specialists 授权专员 ±",
+        "windows": "Community windows ±",
+        "weekend": "5+2 weekend sessions",
+        "terminals": "白+黑 24-hour terminals",
+        "seed": "Seed: same seed, same residents and needs",
+        "switch_values": "policy file / on / off",
+        "residents": "{n:,} residents ({scale:.0%} of the street), {b} buildings 楼栋, {g} grids 网格, "
+                     "{c} communities 社区",
+        "waiting": "Waiting to go",
+        "travelling": "Travelling",
+        "queueing": "Queueing 排队",
+        "served": "At the window",
+        "in_progress": "At home, file in progress",
+        "worker": "Grid worker 网格员",
+        "specialist": "Specialist 授权专员",
+        "street_centre": "Street centre 街道中心",
+        "community_station": "Community station 社区站",
+        "grid": "Grid 网格",
+        "building": "Building 楼栋",
+        "queue_badge": "queue {n}",
+        "held_badge": "held {n}",
+        "km": "km",
+        "day": "day of the run",
+        "radius_axis": "Service radius 服务半径 (km)",
+        "latency_axis": "Time to done 办理时长 (days)",
+        "mean_so_far": "mean so far",
+        "figures": "Figures",
+        "hint": "Change the controls, then press Reset. ± moves the policy file's own value; "
+                "demand ×{demand} loads the windows of this cut-down street as the whole street's.",
+        "created": "Requests",
+        "done": "Done",
+        "open": "Open",
+        "trips": "Trips 跑动次数 per request",
+        "radius_mean": "Service radius 服务半径, mean (km)",
+        "latency_mean": "Time to done 办理时长, mean (days)",
+        "online_share": "Online 掌上办 or at the door 代办",
+        "queue_now": "Queueing now 排队",
+        "windows_busy": "Windows busy now",
+        "specialists_out": "Specialists 授权专员 on a visit",
+        "workers_out": "Grid workers 网格员 at a door",
+        "held_now": "Files held for a specialist 待专员办理",
+        "week": "Week {w}",
+        "days": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+        "error": "This model cannot be built",
+    },
+    "zh": {
+        "title": "江北新区政务服务请求流转演示",
+        "language": "语言",
+        "policy": "授权模式",
+        "versus": "并排对比",
+        "none": "—",
+        "demand": "需求倍数",
+        "online": "掌上办意愿 ±",
+        "specialists": "授权专员 ±",
+        "windows": "社区窗口 ±",
+        "weekend": "5+2 周末延时服务",
+        "terminals": "白+黑 自助终端",
+        "seed": "随机种子：种子相同，居民与需求相同",
+        "switch_values": "按政策文件 / 开 / 关",
+        "residents": "居民{n:,}人（全街道的{scale:.0%}），楼栋{b}栋，网格{g}个，社区{c}个",
+        "waiting": "待出门",
+        "travelling": "在路上",
+        "queueing": "排队中",
+        "served": "窗口办理中",
+        "in_progress": "在家等待结果",
+        "worker": "网格员",
+        "specialist": "授权专员",
+        "street_centre": "街道为民服务中心",
+        "community_station": "社区便民服务站",
+        "grid": "网格",
+        "building": "楼栋",
+        "queue_badge": "排队{n}",
+        "held_badge": "待办{n}",
+        "km": "公里",
+        "day": "运行天数",
+        "radius_axis": "服务半径（公里）",
+        "latency_axis": "办理时长（天）",
+        "mean_so_far": "累计均值",
+        "figures": "指标",
+        "hint": "调整参数后按 RESET 生效。± 表示在政策文件原值上增减；"
+                "需求×{demand}时，缩小后街道的窗口负荷与全街道相同。",
+        "created": "请求数",
+        "done": "已办结",
+        "open": "办理中",
+        "trips": "每件跑动次数",
+        "radius_mean": "平均服务半径（公里）",
+        "latency_mean": "平均办理时长（天）",
+        "online_share": "掌上办或上门代办占比",
+        "queue_now": "当前排队人数",
+        "windows_busy": "当前忙碌窗口",
+        "specialists_out": "驻点授权专员",
+        "workers_out": "上门网格员",
+        "held_now": "待专员办理件数",
+        "week": "第{w}周",
+        "days": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+        "error": "无法建立该模型",
+    },
+}
+
+
+def app_words(lang: str) -> dict:
+    return APP_WORDS["zh" if lang == "zh" else "en"]
+
+
+def clock(minutes: float, lang: str) -> str:
+    """Simulated time as a class reads it: 'Week 1 · Tue 09:00'."""
+    w = app_words(lang)
+    day, minute = divmod(int(minutes // 1), 1440)
+    return f"{w['week'].format(w=day // 7 + 1)} · {w['days'][day % 7]} {minute // 60:02d}:{minute % 60:02d}"

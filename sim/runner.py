@@ -156,22 +156,19 @@ def run_tasks(tasks: list[Task], out: Path, *, workers: int | None = None, dask:
     log.skipped = len(tasks) - len(pending)
     if not pending:
         return log
-    bar = tqdm(total=len(pending), unit="run", desc="runs", file=sys.stderr, disable=not progress,
-               dynamic_ncols=True)
-    bar.set_postfix(failed=0, skipped=log.skipped)
-    try:
-        with _pool(min(workers or default_workers(), len(pending)), dask) as (submit, completed):
-            futures = {submit(execute, t, with_requests): t for t in pending}
-            for future in completed(futures):
-                outcome = _outcome(future, futures[future])
-                write_outcome(out, outcome)
-                log.ran += 1
-                if outcome.error is not None:
-                    log.failed[outcome.task.name] = outcome.error
-                bar.set_postfix(failed=len(log.failed), skipped=log.skipped)
-                bar.update()
-    finally:
-        bar.close()
+    with _pool(min(workers or default_workers(), len(pending)), dask) as (submit, completed), \
+            tqdm(total=len(pending), unit="run", desc="runs", file=sys.stderr, disable=not progress,
+                 dynamic_ncols=True) as bar:
+        bar.set_postfix(failed=0, skipped=log.skipped)
+        futures = {submit(execute, t, with_requests): t for t in pending}
+        for future in completed(futures):
+            outcome = _outcome(future, futures[future])
+            write_outcome(out, outcome)
+            log.ran += 1
+            if outcome.error is not None:
+                log.failed[outcome.task.name] = outcome.error
+            bar.set_postfix(failed=len(log.failed), skipped=log.skipped)
+            bar.update()
     return log
 
 
@@ -217,7 +214,8 @@ def runs_table(out: Path, tasks: list[Task], names: dict[str, str] | None = None
     """One row per run: label, replicate, seed, scenario, name, status, error, then every metric.
 
     Metric columns are the headline figures of sim.metrics under their dotted keys, plus
-    `by_group.*`, `requests.*` and the survey's `survey.n` and `survey.<question>.se`.
+    `by_group.*`, `requests.*`, the survey's `survey.n` and `survey.<question>.se`, and the
+    specialists' hours per request split into `..._window_` and `..._travel_hours_per_request`.
     """
     rows = []
     for t in tasks:
@@ -237,7 +235,12 @@ def _flat_metrics(metrics: dict) -> dict:
     extra = {"by_group": metrics.get("by_group") or {}, "requests": metrics.get("requests") or {},
              "survey": {"n": survey["n"], **{q: {"se": survey[q]["se"]} for q in ("satisfaction", "awareness")}}
              if survey else {}}
-    return headline(metrics) | pd.json_normalize(extra, sep=".").iloc[0].to_dict()
+    flat = headline(metrics) | pd.json_normalize(extra, sep=".").iloc[0].to_dict()
+    if flat.get("staff.specialist.travel_hours") is not None and flat.get("requests.created"):
+        travel = flat["staff.specialist.travel_hours"] / flat["requests.created"]
+        flat["staff.specialist.travel_hours_per_request"] = travel
+        flat["staff.specialist.window_hours_per_request"] = flat["staff.specialist.hours_per_request"] - travel
+    return flat
 
 
 def _read_json(path: Path):

@@ -69,9 +69,10 @@ def summarise(runs: pd.DataFrame, metrics: list[str], labels: list[str]) -> pd.D
     """
     ok = runs[runs["status"] == "ok"]
     names = dict(zip(runs["label"], runs["name"]))
+    by_replicate = ok.set_index(["replicate", "label"])[metrics].unstack("label")
     rows = []
     for metric in metrics:
-        wide = ok.pivot(index="replicate", columns="label", values=metric).reindex(columns=labels)
+        wide = by_replicate[metric].reindex(columns=labels)
         for label in labels:
             m = interval(wide[label])
             d = paired_difference(wide[label], wide[labels[0]]) if label != labels[0] else None
@@ -116,6 +117,7 @@ def survey_detection(runs: pd.DataFrame, labels: list[str], question: str = "sat
         p = float(np.nanmean([wide["true"][label].mean(), wide["true"][labels[0]].mean()]))
         rows.append({
             "label": label, "true_diff": true.mean, "true_low": true.low, "true_high": true.high,
+            "true_real": true.excludes_zero,
             "survey_diff": float(est[both].mean()) if both.any() else math.nan,
             "survey_margin": float(Z95 * se[both].mean()) if both.any() else math.nan,
             "detected": int((est[both].abs() > Z95 * se[both]).sum()), "replicates": int(both.sum()),
