@@ -1,9 +1,5 @@
-"""Access radius per building, and which service points accept street items, for the maps.
-
-`GovernanceModel.access_radius()` reports only the population-weighted summary; a map needs the
-per-building value it summarises. Same rule: road km to the nearest point that may accept a
-street item (0 at the door), averaged over street items by their demand.
-"""
+"""What one map panel draws: each building's access radius (`GovernanceModel.building_access_km`)
+and which service points accept street items."""
 
 from __future__ import annotations
 
@@ -30,25 +26,11 @@ class AccessMap:
 
 
 def access_map(model) -> AccessMap:
-    cat, pol, n = model.catalogue, model.policy, len(model.home_pop)
-    street_items = np.flatnonzero(cat.street_level)
-    dists, weights = [], []
-    for i in street_items:
-        channels = pol.channels[i]
-        options = [np.full(n, np.inf)]
-        if any(c in DOOR for c in channels):
-            options.append(np.zeros(n))
-        if "community" in channels or "terminal" in channels:
-            options.append(model.km_community)
-        if "street" in channels:
-            options.append(model.km_nearest_street if pol.switches["any_street_centre"] else model.km_street)
-        dists.append(np.min(options, axis=0))
-        weights.append(cat.rate[i].sum())
-    access = (np.average(dists, axis=0, weights=weights if sum(weights) else None) if dists
-              else np.full(n, np.inf))
+    pol = model.policy
+    street_items = np.flatnonzero(model.catalogue.street_level)
     t = model.territory
     return AccessMap(
-        building_xy=t.building_xy, building_pop=t.building_pop, access_km=access,
+        building_xy=t.building_xy, building_pop=t.building_pop, access_km=model.building_access_km(),
         street_xy=t.street_xy, street_names={"en": t.street_names_en, "zh": t.street_names_zh},
         community_xy=t.community_xy, grid_xy=t.grid_xy,
         community_accepts=any(c in ("community", "terminal") for i in street_items for c in pol.channels[i]),

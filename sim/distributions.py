@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .metrics import _populations
+from .metrics import populations
 
 PROBABILITIES = np.linspace(0.0, 1.0, 201)
 
@@ -18,7 +18,7 @@ PROBABILITIES = np.linspace(0.0, 1.0, 201)
 def quantile_functions(requests: pd.DataFrame) -> dict:
     """Quantiles of service radius (accepted requests) and latency (completed ones), measured
     requests only, over the same populations as the run's metrics; None when there are none."""
-    radius, _, days = _populations(requests[requests["measured"].astype(bool)])
+    radius, _, days = populations(requests[requests["measured"].astype(bool)])
     return {
         "probabilities": PROBABILITIES.tolist(),
         "service_radius_km": _quantiles(radius),

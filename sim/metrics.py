@@ -37,7 +37,7 @@ def _quantile(values: np.ndarray, q: float) -> float | None:
     return float(np.quantile(values, q)) if values.size else None
 
 
-def _populations(measured: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+def populations(measured: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
     """Radii of accepted requests, completed rows and their latency in days.
 
     Every figure is taken over one of these three, so groups and the whole run agree.
@@ -50,7 +50,7 @@ def _populations(measured: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, np.n
 
 def _group_figures(measured: pd.DataFrame) -> dict:
     """The headline figures for one slice of residents, to show who is left behind."""
-    radius, done, days = _populations(measured)
+    radius, done, days = populations(measured)
     trips = done["trips"].to_numpy(float)
     return {
         "n": int(len(measured)),
@@ -72,7 +72,7 @@ def summarise(requests: pd.DataFrame) -> dict:
     requests = requests.astype({"measured": bool, "completed": bool, "error": bool,
                                 "audited": bool, "sent_back": bool})
     measured = requests[requests["measured"]]
-    radius, done, days = _populations(measured)
+    radius, done, days = populations(measured)
     trips = done["trips"].to_numpy(float)
     bands = pd.cut(measured["home_to_centre_km"], bins=DISTANCE_BANDS_KM, right=False, labels=BAND_LABELS)
     completed = int(len(done))

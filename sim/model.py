@@ -274,16 +274,17 @@ class GovernanceModel(mesa.Model):
         frame["completed"] = frame["t_done"].notna() & (frame["t_done"] <= self.stop)
         return frame
 
-    def access_radius(self) -> dict:
-        """Supply side: per building, road km to the nearest point that may accept a street item,
-        averaged over street items by their demand, population-weighted over buildings."""
-        cat, pol = self.catalogue, self.policy
-        weights, dists = [], []
+    def building_access_km(self) -> np.ndarray:
+        """Supply side, per building: road km to the nearest point that may accept a street item
+        (0 where it is accepted at the door), averaged over street items by their demand; inf
+        where no street item can be taken physically (online only)."""
+        cat, pol, n = self.catalogue, self.policy, len(self.home_pop)
+        dists, weights = [], []
         for i in np.flatnonzero(cat.street_level):
             ch = pol.channels[i]
-            options = [np.full(len(self.home_pop), np.inf)]
+            options = [np.full(n, np.inf)]
             if any(c in DOOR for c in ch):
-                options.append(np.zeros(len(self.home_pop)))
+                options.append(np.zeros(n))
             if "community" in ch or "terminal" in ch:
                 options.append(self.km_community)
             if "street" in ch:
@@ -291,9 +292,12 @@ class GovernanceModel(mesa.Model):
             dists.append(np.min(options, axis=0))
             weights.append(cat.rate[i].sum())
         if not dists:
-            return {"mean": None, "p90": None, "max": None}
-        d = np.average(np.array(dists), axis=0, weights=np.array(weights) if sum(weights) else None)
-        pop = self.home_pop
+            return np.full(n, np.inf)
+        return np.average(np.array(dists), axis=0, weights=np.array(weights) if sum(weights) else None)
+
+    def access_radius(self) -> dict:
+        """Population-weighted summary of `building_access_km`."""
+        d, pop = self.building_access_km(), self.home_pop
         finite = np.isfinite(d)
         if not finite.any():
             return {"mean": None, "p90": None, "max": None}
@@ -336,7 +340,8 @@ class GovernanceModel(mesa.Model):
         summary = metrics.summarise(table)
         summary["access_radius_km"] = self.access_radius()
         summary["staff"] = self.staff_report(summary["requests"]["created"])
-        summary["survey"] = survey.run_survey(table, self.scenario_values["survey"], self.survey_rng, self.warmup_end)
+        summary["survey"] = survey.run_survey(table, self.scenario_values["survey"], self.survey_rng,
+                                              self.warmup_end, self.end)
         return RunResult(table, summary)
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import tomli_w
 
-PACKAGES = ("mesa", "numpy", "pandas", "networkx", "scipy", "sweetpea", "matplotlib")
+PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "networkx", "scipy", "sweetpea", "matplotlib", "mplfonts", "dask",
+            "distributed", "tqdm", "solara")
 
 
 def package_versions() -> dict[str, str]:
@@ -67,6 +68,7 @@ def publish(folder: Path, fill) -> None:
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; results are for reading
     try:
         fill(tmp)
         if folder.exists():

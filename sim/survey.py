@@ -28,13 +28,16 @@ def _estimate(answers: np.ndarray, probability: np.ndarray) -> dict:
 
 
 def run_survey(
-    requests: pd.DataFrame, cfg: dict, rng: np.random.Generator, measured_start: float
+    requests: pd.DataFrame, cfg: dict, rng: np.random.Generator, start: float, end: float
 ) -> dict | None:
-    """Survey residents whose measured requests were completed; None when per_month is 0.
+    """Survey residents served in the whole 30-day months of the measured window [start, end)
+    (one month if the window is shorter); None when per_month is 0.
 
-    Each 30-day month (counted from measured_start by completion time) samples up to
-    `per_month` completed requests without replacement; each respondent answers by a
-    Bernoulli draw with their own probability:
+    The population is every request completed in those months, whenever its need arose, as a
+    survey of "residents served this month" finds them; `true` is that population's mean
+    probability, so estimate and truth describe the same people. Each month samples up to
+    `per_month` of them without replacement; each respondent answers by a Bernoulli draw with
+    their own probability:
     P(satisfied) = logistic(intercept + per_day*latency_days + per_trip*trips + per_km*radius_km),
     P(aware) = base + local if accepted within 1 km of home, clipped to [0, 1].
     Months are pooled: se = sqrt(p(1-p)/n) treats all respondents as one simple random
@@ -44,13 +47,16 @@ def run_survey(
     if per_month == 0:
         return None
     sat, aware = cfg["satisfaction"], cfg["awareness"]
-    done = requests[requests["measured"].astype(bool) & requests["completed"].astype(bool)]
+    month_length = DAYS_PER_MONTH * MINUTES_PER_DAY
+    months = max(1, int((end - start) // month_length))
+    t_done = requests["t_done"].to_numpy(float)
+    done = requests[(t_done >= start) & (t_done < start + months * month_length)]
     days = ((done["t_done"] - done["t_need"]) / MINUTES_PER_DAY).to_numpy(float)
     radius = done["service_radius_km"].to_numpy(float)
     p_satisfied = expit(sat["intercept"] + sat["per_day"] * days
                         + sat["per_trip"] * done["trips"].to_numpy(float) + sat["per_km"] * radius)
     p_aware = np.clip(aware["base"] + aware["local"] * (radius <= LOCAL_KM), 0.0, 1.0)
-    month = np.floor((done["t_done"].to_numpy(float) - measured_start) / (DAYS_PER_MONTH * MINUTES_PER_DAY))
+    month = np.floor((done["t_done"].to_numpy(float) - start) / month_length)
     draw_order = pd.Series(rng.random(len(done))).groupby(month).rank(method="first").to_numpy()
     sampled = draw_order <= per_month
     n = int(sampled.sum())

@@ -206,13 +206,14 @@ def survey_table(n: int, months: int, seed: int = 1) -> pd.DataFrame:
 
 
 def test_survey_true_is_population_mean_probability():
+    """Residents served within the window's months count, whenever their need arose."""
     df = table(row(trips=1, t_done=2 * DAY, service_radius_km=0.5),
-               row(trips=2, t_done=DAY, service_radius_km=3.0),
-               row(measured=False, trips=9), row(completed=False, t_done=np.nan))
-    out = run_survey(df, SURVEY_CFG, np.random.default_rng(0), 0.0)
+               row(measured=False, t_need=-DAY, trips=2, t_done=DAY, service_radius_km=3.0),
+               row(trips=9, t_done=31 * DAY), row(completed=False, t_done=np.nan))
+    out = run_survey(df, SURVEY_CFG, np.random.default_rng(0), 0.0, 30 * DAY)
     s = SURVEY_CFG["satisfaction"]
     p1 = 1 / (1 + math.exp(-(s["intercept"] + s["per_day"] * 2 + s["per_trip"] * 1 + s["per_km"] * 0.5)))
-    p2 = 1 / (1 + math.exp(-(s["intercept"] + s["per_day"] * 1 + s["per_trip"] * 2 + s["per_km"] * 3.0)))
+    p2 = 1 / (1 + math.exp(-(s["intercept"] + s["per_day"] * 2 + s["per_trip"] * 2 + s["per_km"] * 3.0)))
     assert out["satisfaction"]["true"] == pytest.approx((p1 + p2) / 2)
     assert out["awareness"]["true"] == pytest.approx((0.7 + 0.3) / 2)
     assert out["n"] == 2 and out["months"] == 1
@@ -220,14 +221,14 @@ def test_survey_true_is_population_mean_probability():
 
 def test_awareness_probability_is_clipped():
     cfg = SURVEY_CFG | {"awareness": {"base": 0.8, "local": 0.5}}
-    out = run_survey(table(row(service_radius_km=0.2)), cfg, np.random.default_rng(0), 0.0)
+    out = run_survey(table(row(service_radius_km=0.2)), cfg, np.random.default_rng(0), 0.0, 30 * DAY)
     assert out["awareness"]["true"] == 1.0
     assert out["awareness"]["estimate"] == 1.0
 
 
 def test_large_survey_estimate_within_three_se():
     df = survey_table(6000, months=3)
-    out = run_survey(df, SURVEY_CFG | {"per_month": 1000}, np.random.default_rng(7), 0.0)
+    out = run_survey(df, SURVEY_CFG | {"per_month": 1000}, np.random.default_rng(7), 0.0, 120 * DAY)
     n = out["n"]
     assert n >= 3000
     for name in ("satisfaction", "awareness"):
@@ -239,14 +240,14 @@ def test_large_survey_estimate_within_three_se():
 
 def test_survey_is_deterministic_for_a_seed():
     df = survey_table(500, months=4)
-    first = run_survey(df, SURVEY_CFG, np.random.default_rng(42), 0.0)
-    assert first == run_survey(df, SURVEY_CFG, np.random.default_rng(42), 0.0)
+    first = run_survey(df, SURVEY_CFG, np.random.default_rng(42), 0.0, 120 * DAY)
+    assert first == run_survey(df, SURVEY_CFG, np.random.default_rng(42), 0.0, 120 * DAY)
     json.dumps(first, allow_nan=False)
 
 
 def test_survey_disabled_returns_none():
     off = SURVEY_CFG | {"per_month": 0}
-    assert run_survey(survey_table(10, months=1), off, np.random.default_rng(0), 0.0) is None
+    assert run_survey(survey_table(10, months=1), off, np.random.default_rng(0), 0.0, 30 * DAY) is None
 
 
 def test_survey_respects_monthly_caps():
@@ -256,12 +257,14 @@ def test_survey_respects_monthly_caps():
         row(t_need=start + (30 * m + 1) * DAY, t_done=start + (30 * m + 2 + i / 1000) * DAY)
         for m, count in enumerate(per_month_done) for i in range(count)
     ))
-    out = run_survey(df, SURVEY_CFG, np.random.default_rng(3), start)
+    out = run_survey(df, SURVEY_CFG, np.random.default_rng(3), start, start + 170 * DAY)  # 5 whole months
     assert out["n"] == sum(min(50, c) for c in per_month_done)
     assert out["months"] == 4
+    shorter = run_survey(df, SURVEY_CFG, np.random.default_rng(3), start, start + 100 * DAY)  # 3 whole months
+    assert shorter["n"] == sum(min(50, c) for c in per_month_done[:3])
 
 
 def test_survey_of_nobody_gives_none_estimates():
-    out = run_survey(table(row(completed=False, t_done=np.nan)), SURVEY_CFG, np.random.default_rng(0), 0.0)
+    out = run_survey(table(row(completed=False, t_done=np.nan)), SURVEY_CFG, np.random.default_rng(0), 0.0, 30 * DAY)
     assert out["n"] == 0 and out["months"] == 0
     assert out["satisfaction"] == {"estimate": None, "se": None, "ci95": None, "true": None}
