@@ -4,50 +4,51 @@ V(channel) = constant[channel] + per_travel_minute * round-trip minutes over the
            + per_trip * expected trips
            + per_day * days before the file is taken (door: response and round; online: review)
            + online_literate | online_not_literate (online) + elderly_door (door, 60+)
-The choice uses the request's own uniform draw (inverse CDF over the logit shares), so the same
-resident facing the same options chooses the same way under every policy.
+Nothing in V changes while the model runs, so every request's choice is made up front, in one
+vectorised pass. Each request uses its own uniform draw (inverse CDF over the logit shares, in
+the fixed order of CHANNELS), so the same resident facing the same options chooses the same way
+under every policy.
 """
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
-from .policy import DOOR, PHYSICAL
+from .policy import DOOR
+from .scenario import CHANNELS
 
 
-def utilities(m, r) -> dict[str, float]:
+def choose_channels(m) -> np.ndarray:
+    """The channel of every need in `m.needs`, as an array of channel names."""
     c = m.scenario_values["choice"]
     points = m.scenario_values["points"]
+    res_cfg = m.scenario_values["residents"]
     handoff = m.scenario_values["handoff"]
-    res, item = r.resident, r.item
-    collect = bool(m.catalogue.collect[item]) and not m.policy.switches["deliver_home"]
-    out = {}
-    for ch in m.policy.channels[item]:
-        v = c["constants"].get(ch, 0.0)
-        if ch in PHYSICAL:
-            trips = 1 + collect
-            v += c["per_travel_minute"] * 2 * trips * m.travel_minutes(res, m.points_of(ch)[m.point_for(ch, res)])
-            v += c["per_trip"] * trips
+    res, item = m.needs.resident, m.needs.item
+    b = m.home[res]
+    allowed = np.array([[ch in chans for ch in CHANNELS] for chans in m.policy.channels])[item]
+    trips = 1 + (m.catalogue.collect[item] & (not m.policy.switches["deliver_home"]))
+    street_km = (m.km_nearest_street if m.policy.switches["any_street_centre"] else m.km_street)[b]
+    km = {"street": street_km, "community": m.km_community[b], "terminal": m.km_community[b]}
+    walk = m.walk_kmh[res]
+
+    def minutes(d: np.ndarray) -> np.ndarray:
+        return np.where(d <= res_cfg["walk_max_km"], d / walk * 60,
+                        d / res_cfg["ride_kmh"] * 60 + res_cfg["ride_access_minutes"])
+
+    v = np.full((len(item), len(CHANNELS)), -np.inf)
+    for j, ch in enumerate(CHANNELS):
+        u = np.full(len(item), c["constants"].get(ch, 0.0))
+        if ch in km:
+            u += c["per_travel_minute"] * 2 * trips * minutes(km[ch]) + c["per_trip"] * trips
         elif ch in DOOR:
             days = points["building" if ch == "building" else "grid"]["response_days"] + handoff["round_days"]
-            v += c["per_day"] * days + (c["elderly_door"] if m.elderly[res] else 0.0)
+            u += c["per_day"] * days + np.where(m.elderly[res], c["elderly_door"], 0.0)
         else:
-            v += c["per_day"] * points["online"]["review_days"]
-            v += c["online_literate"] if m.literate[res] else c["online_not_literate"]
-        out[ch] = v
-    return out
-
-
-def choose(m, r) -> str:
-    channels = m.policy.channels[r.item]
-    if len(channels) == 1:
-        return channels[0]
-    v = utilities(m, r)
-    top = max(v.values())
-    weights = {ch: math.exp(x - top) for ch, x in v.items()}
-    u = m.draws.u_choice[r.rid, 0] * sum(weights.values())
-    for ch, w in weights.items():
-        u -= w
-        if u < 0:
-            return ch
-    return ch
+            u += c["per_day"] * points["online"]["review_days"]
+            u += np.where(m.literate[res], c["online_literate"], c["online_not_literate"])
+        v[:, j] = np.where(allowed[:, j], u, -np.inf)
+    weights = np.exp(v - v.max(axis=1, keepdims=True))
+    cum = np.cumsum(weights, axis=1)
+    pick = (cum < m.draws.u_choice[:, :1] * cum[:, -1:]).sum(axis=1)
+    return np.array(CHANNELS)[np.minimum(pick, len(CHANNELS) - 1)]

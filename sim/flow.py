@@ -16,7 +16,6 @@ import math
 import numpy as np
 
 from .calendar import DAY, add_working_days
-from .choice import choose
 from .policy import DOOR, PHYSICAL
 from .requests import (BACK_OFFICE, COLLECTION, HANDOFF, QUEUE, REWORK, SERVICE, TRAVEL, WAIT, Request)
 
@@ -44,7 +43,7 @@ class Flow:
         if m.policy.switches["proactive_elderly"] and m.elderly[res] and m.draws.u_choice[r.rid, 1] < self.proactive["reach"]:
             # 代办: the grid worker takes the file at the door and carries it to whoever may decide
             return self._proactive_visit(r)
-        channel = choose(m, r)
+        channel = m.chosen[r.rid]
         r.channel = channel
         t_from = r.t_need + m.draws.go_delay[r.rid]
         if channel in PHYSICAL:
@@ -246,22 +245,30 @@ class Flow:
         m = self.m
         if not m.catalogue.collect[r.item]:
             r.account(COLLECTION, t_ready)
-            return self._schedule(r, "done", t_ready)
+            return self._finish(r, t_ready)
         if r.channel in DOOR or r.channel == "online" or m.policy.switches["deliver_home"]:
             t_done = add_working_days(t_ready, self.handoff["deliver_days"])
             r.account(COLLECTION, t_done)
-            return self._schedule(r, "done", t_done)
+            return self._finish(r, t_done)
         station = m.point(r)
         travel = m.travel_minutes(r.resident, station)
         arrival = m.arrival_time(r, station, t_ready + m.draws.go_delay[r.rid] + travel)
         r.trips += 1
         t_done = arrival + self.cat["pickup_minutes"]
         r.account(COLLECTION, t_done)
-        self._schedule(r, "done", t_done)
+        self._finish(r, t_done)
+
+    def _finish(self, r: Request, t_done: float) -> None:
+        """The request's end is settled. A live view sees it end when the clock gets there;
+        otherwise no event is needed, since nothing can change it any more."""
+        if self.m.live and t_done > self.m.time:
+            return self._schedule(r, "done", t_done)
+        r.t_done = t_done
+        r.step = "done"
+        self.m.finish(r)
 
     def _done(self, r: Request) -> None:
-        r.t_done = self.m.time
-        self.m.finish(r)
+        self._finish(r, self.m.time)
 
     # ---- at the door and online ---------------------------------------------------------------------
     def _plan_door(self, r: Request, t_from: float, wait_component: int, response: bool = True) -> None:

@@ -18,6 +18,7 @@ from . import metrics, survey
 from .agents import CommunityStation, GridWorker, Resident, Specialist, StreetCentre, WindowPool
 from .calendar import WEEK, Calendar
 from .catalogue import load_catalogue
+from .choice import choose_channels
 from .flow import Flow
 from .needs import generate_draws, generate_needs
 from .policy import DOOR, build_policy
@@ -33,8 +34,11 @@ WEEKDAYS = Calendar.from_specs(["Mon-Fri 00:00-24:00"])  # specialists visit on 
 class GovernanceModel(mesa.Model):
     """Residents, service points and staff of one territory under one authorisation policy."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None):
+    def __init__(self, scenario: Scenario, seed: int | None = None, live: bool = False):
+        """`live`: a view watches the run (the teaching app), so every request stays in `open`
+        until the clock reaches its end; otherwise a request leaves `open` once its end is settled."""
         seed = scenario["run"]["seed"] if seed is None else seed
+        self.live = live
         super().__init__(rng=seed)
         self._default_schedule.stop()
         self.step = self.advance
@@ -57,6 +61,7 @@ class GovernanceModel(mesa.Model):
         self.needs = generate_needs(self.catalogue, self.elderly, self.stop, v["catalogue"]["demand_scale"], streams["needs"])
         self.draws = generate_draws(self.needs, self.catalogue, streams, v["residents"]["go_delay_days"],
                                     v["catalogue"]["rework_days"])
+        self.chosen = choose_channels(self)
         self.survey_rng = streams["survey"]
         self.requests: list[Request] = []
         self.open: dict[int, Request] = {}

@@ -106,3 +106,14 @@ def test_residents_and_staff_are_mesa_agents():
     assert len(types[Resident]) == 1000
     assert len(types[StreetCentre]) == 1 and len(types[CommunityStation]) == 2
     assert len(types[GridWorker]) == len(model.territory.grid_xy)
+
+
+def test_a_live_view_changes_no_number():
+    """The teaching app keeps completion events; batch runs settle requests without them."""
+    scenario = sim.load(SCENARIOS / "xiaoding.toml", ["territory.scale=0.02", "run.weeks=2", "run.drain_weeks=3"])
+    batch = sim.GovernanceModel(scenario, 5)
+    live = sim.GovernanceModel(scenario, 5, live=True)
+    batch.run()
+    live.run()
+    assert live.results().requests.equals(batch.results().requests)
+    assert len(live.open) >= len(batch.open)
