@@ -275,6 +275,7 @@ class GovernanceModel(mesa.Model):
         frame.insert(7, "community", t.building_community[b])
         frame.insert(8, "street", t.building_street[b])
         frame.insert(9, "home_to_centre_km", self.km_street[b])
+        frame.loc[frame["t_done"] > self.stop, "t_done"] = np.nan  # settled, but not done within the run
         frame["measured"] = (frame["t_need"] >= self.warmup_end) & (frame["t_need"] < self.end)
         frame["completed"] = frame["t_done"].notna() & (frame["t_done"] <= self.stop)
         return frame
