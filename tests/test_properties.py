@@ -139,3 +139,33 @@ def test_hostile_overrides_are_a_clear_error_or_a_valid_scenario(key, value):
         check(sim.load(SCENARIOS / "dingshan.toml", [f"{key}={literal}"]))
     except ScenarioError as exc:
         assert "\n" not in str(exc) and str(exc)
+
+
+experiment_values = st.recursive(
+    st.one_of(st.integers(-10**12, 10**12), st.floats(allow_nan=False), st.booleans(),
+              st.text(max_size=20), st.sampled_from(["../scenarios/dingshan.toml", "/etc/passwd", "model", "顶山"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(
+        ["experiment", "factors", "exclude", "name", "base", "replicates", "seed", "metrics", "max_in_a_row",
+         "model", "scenario", "set", "x", "level"]), inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(doc=st.dictionaries(st.sampled_from(["experiment", "factors", "exclude", "other"]), experiment_values, max_size=3))
+def test_hostile_experiment_files_are_a_clear_error_or_an_experiment(tmp_path_factory, doc):
+    """Whatever the file holds, loading it gives an experiment or one clear line, and writes nothing."""
+    from sim.experiment_file import load_experiment
+
+    folder = tmp_path_factory.mktemp("exp")
+    path = folder / "fuzz.toml"
+    try:
+        path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    except (TypeError, ValueError):
+        return  # not expressible in TOML
+    try:
+        load_experiment(path)
+    except ScenarioError as exc:
+        message = str(exc)
+        assert "\n" not in message and message.count(": ") >= 2, message  # file: key: what was expected
+    assert [p.name for p in folder.iterdir()] == ["fuzz.toml"]
