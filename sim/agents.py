@@ -114,7 +114,6 @@ class Specialist(mesa.Agent):
     def __init__(self, model, cluster: list[int]):
         super().__init__(model)
         self.cluster = cluster
-        self.location = -1  # community index during a visit, -1 otherwise
 
     def community_on(self, day: int) -> int | None:
         """The community this specialist visits on a given day, or None on weekends."""
@@ -138,7 +137,6 @@ class Specialist(mesa.Agent):
     def visit(self) -> None:
         t = self.model.time
         c = self.community_on(math.floor(t / DAY))
-        self.location = c
         station = self.model.communities[c]
         self.model.flow.specialist_arrives(self, station, t)
         self.schedule_next_visit(math.floor(t / DAY) * DAY + DAY)

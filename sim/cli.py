@@ -43,6 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of tables, figures and report")
     p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default min(2, cpus))")
     p.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p = sub.add_parser("experiment", help="run a designed experiment (factors, levels, replicates) and report its "
+                                          "main effects and interactions with 95%% intervals")
+    p.add_argument("file", type=Path, help="experiment file, e.g. experiments/authorisation.toml")
+    p.add_argument("--plan", action="store_true", help="print the synthesised design and run nothing")
+    p.add_argument("--out", type=Path, help="results folder (default results/<experiment name>)")
+    p.add_argument("--seed", type=int, help="seed of the run order and the runs (default: the file's)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of tables, figures and report")
+    p.add_argument("--json", action="store_true", help="print the effects as JSON")
+    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default min(2, cpus))")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://10.0.0.5:8786")
     p = sub.add_parser("app", help="start the teaching app (a live map in the browser) and print its address")
     p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 lets a class connect)")
@@ -136,6 +146,34 @@ def cmd_compare(args) -> int:
     return 1 if c.failed() else 0
 
 
+def cmd_experiment(args) -> int:
+    from .experiment import experiment, plan, summary_json
+    from .experiment_report import TEXT, terminal
+
+    if args.plan:
+        print(plan(args.file, args.seed), end="")
+        return 0
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("--workers", str(args.workers), "a whole number >= 1")
+    started = time.perf_counter()
+    try:
+        r = experiment(args.file, seed=args.seed, out=args.out, lang=args.lang, workers=args.workers, dask=args.dask,
+                       command=["python -m sim", *sys.argv[1:]])
+    except KeyboardInterrupt:
+        print("finished runs are kept; the same command resumes", file=sys.stderr)
+        raise
+    if args.json:
+        print(json.dumps(summary_json(r), indent=2, ensure_ascii=False))
+    else:
+        print(terminal(r))
+        print("\n" + TEXT[r.lang]["summary"].format(ran=r.log.ran, seconds=time.perf_counter() - started,
+                                                    skipped=r.log.skipped, failed=len(r.failed()),
+                                                    report=r.out / "report.html"))
+    for name, error in r.failed().items():
+        print(f"failed: {name}: {error}", file=sys.stderr)
+    return 1 if r.failed() else 0
+
+
 def cmd_app(args) -> int:
     """Serve sim/app.py with Solara in place of this process, so stopping it stops the server."""
     import os
@@ -144,9 +182,10 @@ def cmd_app(args) -> int:
     from .live import policies
 
     if not policies(args.scenario_dir):
-        raise ScenarioError(args.scenario_dir, "--scenario-dir", "a folder with policy files (*.toml)")
+        raise ScenarioError("python -m sim app", "--scenario-dir", f"a folder with policy files (*.toml); "
+                            f"{args.scenario_dir} has none")
     if not 0 < args.scale <= 1:
-        raise ScenarioError("--scale", "--scale", "a population scale above 0 and at most 1")
+        raise ScenarioError("python -m sim app", "--scale", "a population scale above 0 and at most 1")
     port = args.port
     if port == 0:
         with socket.socket() as s:
@@ -163,4 +202,5 @@ def cmd_app(args) -> int:
     os.execve(sys.executable, argv, env)
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "validity": cmd_validity, "compare": cmd_compare, "app": cmd_app}
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "validity": cmd_validity, "compare": cmd_compare,
+            "experiment": cmd_experiment, "app": cmd_app}

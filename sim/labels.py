@@ -151,9 +151,12 @@ def pad(text: str, columns: int, right: bool = False) -> str:
 
 
 # ---- the teaching app ------------------------------------------------------------------------------
-# Domain terms keep their Chinese name in English too, so a class learns the words it will meet.
+# Domain terms keep their Chinese name in English too, so a class learns the words it will meet;
+# the page also lists them as a glossary.
 
 TERMS = {  # key: (English, Chinese)
+    "item": ("Public-service item", "政务服务事项"),
+    "model": ("Authorisation model", "授权模式"),
     "new_area": ("New area", "新区"),
     "street": ("Street", "街道"),
     "street_centre": ("Street centre", "街道为民服务中心"),
@@ -165,7 +168,7 @@ TERMS = {  # key: (English, Chinese)
     "grid_worker": ("Grid worker", "网格员"),
     "proxy": ("Proxy service at the door", "代办"),
     "service_radius": ("Service radius", "服务半径"),
-    "latency": ("Time to done", "办理时长"),
+    "latency": ("Time to done", "办结时长"),
     "trips": ("Trips", "跑动次数"),
     "online": ("Online", "掌上办"),
     "weekend": ("Weekend sessions", "5+2 周末延时服务"),
@@ -175,19 +178,11 @@ TERMS = {  # key: (English, Chinese)
 }
 
 
-def term(key: str, lang: str) -> str:
-    """A domain term: Chinese alone, or English followed by the Chinese."""
-    en, zh = TERMS[key]
-    return zh if lang == "zh" else f"{en} {zh}"
-
-
 APP_WORDS = {
     "en": {
         "title": "Jiangbei service requests, live",
-        "language": "Language",
         "policy": "Authorisation model",
         "versus": "Side by side with",
-        "none": "—",
         "demand": "Demand ×",
         "online": "Online 掌上办 ±",
         "specialists": "Specialists 授权专员 ±",
@@ -195,7 +190,6 @@ APP_WORDS = {
         "weekend": "5+2 weekend sessions",
         "terminals": "白+黑 24-hour terminals",
         "seed": "Seed: same seed, same residents and needs",
-        "switch_values": "policy file / on / off",
         "residents": "{n:,} residents ({scale:.0%} of the street), {b} buildings 楼栋, {g} grids 网格, "
                      "{c} communities 社区",
         "waiting": "Waiting to go",
@@ -214,9 +208,10 @@ APP_WORDS = {
         "km": "km",
         "day": "day of the run",
         "radius_axis": "Service radius 服务半径 (km)",
-        "latency_axis": "Time to done 办理时长 (days)",
+        "latency_axis": "Time to done 办结时长 (days)",
         "mean_so_far": "mean so far",
         "figures": "Figures",
+        "glossary": "Glossary",
         "hint": "Change the controls, then press Reset. ± moves the policy file's own value; "
                 "demand ×{demand} loads the windows of this cut-down street as the whole street's.",
         "created": "Requests",
@@ -224,7 +219,7 @@ APP_WORDS = {
         "open": "Open",
         "trips": "Trips 跑动次数 per request",
         "radius_mean": "Service radius 服务半径, mean (km)",
-        "latency_mean": "Time to done 办理时长, mean (days)",
+        "latency_mean": "Time to done 办结时长, mean (days)",
         "online_share": "Online 掌上办 or at the door 代办",
         "queue_now": "Queueing now 排队",
         "windows_busy": "Windows busy now",
@@ -237,10 +232,8 @@ APP_WORDS = {
     },
     "zh": {
         "title": "江北新区政务服务请求流转演示",
-        "language": "语言",
         "policy": "授权模式",
         "versus": "并排对比",
-        "none": "—",
         "demand": "需求倍数",
         "online": "掌上办意愿 ±",
         "specialists": "授权专员 ±",
@@ -248,7 +241,6 @@ APP_WORDS = {
         "weekend": "5+2 周末延时服务",
         "terminals": "白+黑 自助终端",
         "seed": "随机种子：种子相同，居民与需求相同",
-        "switch_values": "按政策文件 / 开 / 关",
         "residents": "居民{n:,}人（全街道的{scale:.0%}），楼栋{b}栋，网格{g}个，社区{c}个",
         "waiting": "待出门",
         "travelling": "在路上",
@@ -266,9 +258,10 @@ APP_WORDS = {
         "km": "公里",
         "day": "运行天数",
         "radius_axis": "服务半径（公里）",
-        "latency_axis": "办理时长（天）",
+        "latency_axis": "办结时长（天）",
         "mean_so_far": "累计均值",
         "figures": "指标",
+        "glossary": "术语",
         "hint": "调整参数后按 RESET 生效。± 表示在政策文件原值上增减；"
                 "需求×{demand}时，缩小后街道的窗口负荷与全街道相同。",
         "created": "请求数",
@@ -276,7 +269,7 @@ APP_WORDS = {
         "open": "办理中",
         "trips": "每件跑动次数",
         "radius_mean": "平均服务半径（公里）",
-        "latency_mean": "平均办理时长（天）",
+        "latency_mean": "平均办结时长（天）",
         "online_share": "掌上办或上门代办占比",
         "queue_now": "当前排队人数",
         "windows_busy": "当前忙碌窗口",
