@@ -1,7 +1,7 @@
 """Speed and memory figures, printed beside their targets (never asserted by a unit test).
 
     python benchmarks/run.py                 # every benchmark
-    python benchmarks/run.py --only ciw      # one of: ciw, default, area, growth
+    python benchmarks/run.py --only ciw      # one of: ciw, default, area, growth, parallel
     python benchmarks/run.py --json
 
 Each case runs in a fresh process so peak memory is its own. Wall times are also given as a
@@ -116,7 +116,50 @@ def bench_growth(base: float) -> dict:
             "target": "exponents <= 1 (no faster than linear)"}
 
 
-BENCHMARKS = {"ciw": bench_ciw, "default": bench_default, "area": bench_area, "growth": bench_growth}
+HEADLINE = ROOT / "experiments" / "authorisation.toml"
+
+
+def bench_parallel(base: float) -> dict:
+    """Runs per minute of the headline experiment (street scale) with 1 and 2 local workers, and
+    with 2 Dask workers on a LocalCluster started before the clock, as a user's cluster would be.
+
+    Driven from this process (the runs happen in worker processes); each way writes to a fresh
+    folder, so every run is done. Efficiency is the 2-worker speed-up divided by 2."""
+    import tempfile
+
+    from distributed import LocalCluster
+
+    sys.path.insert(0, str(ROOT))
+    from sim.experiment import load_design, tasks_for
+    from sim.runner import replicate_seeds, run_tasks, runs_table
+
+    exp, cells = load_design(HEADLINE)
+    tasks, _ = tasks_for(exp, cells, replicate_seeds(exp.seed, exp.replicates))
+    out: dict = {"experiment": str(HEADLINE.relative_to(ROOT)), "runs": len(tasks)}
+    tables = {}
+    with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp:
+        def timed(name: str, **how) -> None:
+            start = time.perf_counter()
+            log = run_tasks(tasks, Path(tmp) / name, progress=False, **how)
+            wall = time.perf_counter() - start
+            out[name] = {"wall_s": wall, "runs_per_min": 60 * log.ran / wall, "failed": len(log.failed)}
+            tables[name] = runs_table(Path(tmp) / name, tasks)
+
+        timed("workers_1", workers=1)
+        timed("workers_2", workers=2)
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None) as cluster:
+            timed("dask_2", dask=cluster.scheduler_address)
+    out["parallel_efficiency"] = out["workers_1"]["wall_s"] / out["workers_2"]["wall_s"] / 2
+    out["dask_overhead"] = out["dask_2"]["wall_s"] / out["workers_2"]["wall_s"] - 1
+    out["identical_results"] = all(t.equals(tables["workers_1"]) for t in tables.values())
+    out["target"] = "parallel_efficiency >= 0.8 with 2 workers"
+    out["ratio_to_machine"] = out["workers_2"]["wall_s"] / base
+    return out
+
+
+BENCHMARKS = {"ciw": bench_ciw, "default": bench_default, "area": bench_area, "growth": bench_growth,
+              "parallel": bench_parallel}
 
 
 def main() -> None:

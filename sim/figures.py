@@ -131,13 +131,17 @@ def draw_all(folder: Path, c) -> list[FigureFile]:
     with mpl.rc_context(STYLE | rc(c.lang)):
         for name, key, draw in drawers:
             fig = draw(c, text)
-            if fig is None:
-                continue
-            fig.suptitle(text[key][0], fontsize=12)
-            for suffix in ("png", "svg"):
-                fig.savefig(folder / f"{name}.{suffix}", dpi=DPI, metadata={"Date": None} if suffix == "svg" else None)
-            written.append(FigureFile(name, *text[key]))
+            if fig is not None:
+                written.append(save(fig, folder, name, *text[key]))
     return written
+
+
+def save(fig: Figure, folder: Path, name: str, title: str, caption: str) -> FigureFile:
+    """Title the figure and write it as PNG and SVG (the SVG without a date, so reruns match)."""
+    fig.suptitle(title, fontsize=12)
+    for suffix in ("png", "svg"):
+        fig.savefig(folder / f"{name}.{suffix}", dpi=DPI, metadata={"Date": None} if suffix == "svg" else None)
+    return FigureFile(name, title, caption)
 
 
 def _colour(c, label: str):

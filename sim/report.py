@@ -106,21 +106,31 @@ def diff_marks(c) -> list[list[str]]:
 
 
 def _mean_text(cell, unit: str, lang: str) -> str:
-    if cell is None or cell["n"] == 0:
-        return words(lang)["na"]
-    text = value_text(cell["mean"], unit, lang)
-    return text if not math.isfinite(cell["half_width"]) else \
-        f"{text} ± {value_text(cell['half_width'], unit, lang, diff=True)}"
+    return words(lang)["na"] if cell is None else mean_text(cell["n"], cell["mean"], cell["half_width"], unit, lang)
 
 
 def _diff_text(cell, unit: str, lang: str) -> str:
-    if cell is None or cell["diff_n"] == 0:
+    return words(lang)["na"] if cell is None else \
+        diff_text(cell["diff_n"], cell["diff"], cell["diff_half_width"], bool(cell["real"]), unit, lang)
+
+
+def mean_text(n: int, mean: float, half_width: float, unit: str, lang: str) -> str:
+    """'1.23 ± 0.10': a mean and the half-width of its 95% interval (n/a without values)."""
+    if n == 0:
         return words(lang)["na"]
-    text = value_text(cell["diff"], unit, lang, diff=True, signed=True)
-    if not math.isfinite(cell["diff_half_width"]):
+    text = value_text(mean, unit, lang)
+    return text if not math.isfinite(half_width) else f"{text} ± {value_text(half_width, unit, lang, diff=True)}"
+
+
+def diff_text(n: int, diff: float, half_width: float, real: bool, unit: str, lang: str) -> str:
+    """'+0.40 [+0.10, +0.70] *': a difference, its 95% interval, and * when the interval excludes 0."""
+    if n == 0:
+        return words(lang)["na"]
+    text = value_text(diff, unit, lang, diff=True, signed=True)
+    if not math.isfinite(half_width):
         return text
-    low, high = (value_text(cell[k], unit, lang, diff=True, signed=True) for k in ("diff_low", "diff_high"))
-    return f"{text} [{low}, {high}]" + (" *" if cell["real"] else "")
+    low, high = (value_text(v, unit, lang, diff=True, signed=True) for v in (diff - half_width, diff + half_width))
+    return f"{text} [{low}, {high}]" + (" *" if real else "")
 
 
 def text_table(title: str, header: list[str], rows: list[list[str]]) -> str:
@@ -294,6 +304,10 @@ def _numeric(cell: str) -> bool:
 
 
 def write_report(folder: Path, c, figures: list, figure_folder: Path) -> None:
-    items = blocks(c, figures)
+    write_documents(folder, blocks(c, figures), figure_folder, c.lang)
+
+
+def write_documents(folder: Path, items: list[tuple], figure_folder: Path, lang: str) -> None:
+    """report.md and report.html from the same blocks."""
     (folder / "report.md").write_text(markdown(items), encoding="utf-8")
-    (folder / "report.html").write_text(html_page(items, figure_folder, c.lang), encoding="utf-8")
+    (folder / "report.html").write_text(html_page(items, figure_folder, lang), encoding="utf-8")

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -156,6 +158,9 @@ def run_tasks(tasks: list[Task], out: Path, *, workers: int | None = None, dask:
     log.skipped = len(tasks) - len(pending)
     if not pending:
         return log
+    for t in pending:  # a job killed while writing a run leaves its staging folder behind
+        for stale in (Path(out) / "runs").glob(f".{t.name}.*"):
+            shutil.rmtree(stale, ignore_errors=True)
     with _pool(min(workers or default_workers(), len(pending)), dask) as (submit, completed), \
             tqdm(total=len(pending), unit="run", desc="runs", file=sys.stderr, disable=not progress,
                  dynamic_ncols=True) as bar:
@@ -184,7 +189,8 @@ def _outcome(future, task: Task) -> Outcome:
 def _pool(workers: int, dask: str | None) -> Iterator[tuple[Callable, Callable]]:
     """`submit` and `as_completed` of a local process pool or of a Dask client."""
     if dask is None:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_exit_with,
+                                   initargs=(os.getpid(),))
         try:
             yield pool.submit, local_completed
         finally:
@@ -200,6 +206,17 @@ def _pool(workers: int, dask: str | None) -> Iterator[tuple[Callable, Callable]]
         yield client.submit, as_completed
     finally:
         client.close()
+
+
+def _exit_with(parent: int) -> None:
+    """Worker start-up: leave when the parent process is gone. A killed parent otherwise leaves its
+    workers behind, idle for ever, waiting for tasks that will never come."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
 def read_run(out: Path, task: Task) -> tuple[dict | None, dict | None, str | None]:
