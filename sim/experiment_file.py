@@ -45,7 +45,7 @@ from .scenario import SCHEMA, MapOf, Spec
 TOP_KEYS = ("experiment", "factors", "exclude")
 EXPERIMENT_KEYS = ("name", "base", "replicates", "seed", "metrics", "max_in_a_row")
 LEVEL_KEYS = ("scenario", "set")
-RESERVED = ("run", "replicate", "seed", "scenario", "overrides")  # columns of a run beside the factors
+RESERVED = ("run", "replicate", "seed", "scenario", "overrides", "label", "status", "error")  # columns of a run beside the factors
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 FACTOR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -68,7 +68,7 @@ UNITS = {  # unit: (en, zh, decimals); shares are written as percentages
     "km": ("km", "公里", 2),
     "days": ("days", "天", 2),
     "trips": ("", "", 2),
-    "hours": ("h", "小时", 2),
+    "hours": ("h", "小时", 3),
     "share": ("%", "%", 1),
 }
 
