@@ -34,13 +34,12 @@ from __future__ import annotations
 
 import itertools
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ScenarioError
-from .scenario import SCHEMA, MapOf, Spec
+from .scenario import SCHEMA, MapOf, Spec, read_toml
 
 TOP_KEYS = ("experiment", "factors", "exclude")
 EXPERIMENT_KEYS = ("name", "base", "replicates", "seed", "metrics", "max_in_a_row")
@@ -90,12 +89,7 @@ def load_experiment(path: str | Path) -> Experiment:
     path = Path(path).resolve()
     if not path.is_file():
         raise ScenarioError(path, "file", f"an existing experiment file (not found: {path})")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ScenarioError(path, "file", "UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, "syntax", f"valid TOML ({exc})") from None
+    data = read_toml(path)
     _known_keys(path, data, TOP_KEYS, "")
     head = _table(path, data.get("experiment"), "experiment")
     _known_keys(path, head, EXPERIMENT_KEYS, "experiment.")

@@ -244,16 +244,21 @@ class Scenario:
         return h.hexdigest()[:16]
 
 
-def _read_toml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str], list[Path]]:
-    if not path.is_file():
-        where = chain[-1] if chain else path
-        raise ScenarioError(where, "extends" if chain else "file", f"an existing scenario file (not found: {path})")
+def read_toml(path: Path) -> dict:
+    """Parse a TOML file; undecodable text or bad syntax is a ScenarioError naming the file."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ScenarioError(path, "file", "UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, "syntax", f"valid TOML ({exc})") from None
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str], list[Path]]:
+    if not path.is_file():
+        where = chain[-1] if chain else path
+        raise ScenarioError(where, "extends" if chain else "file", f"an existing scenario file (not found: {path})")
+    data = read_toml(path)
     origin: dict[str, str] = {}
     _resolve_paths(data, SCHEMA, path.parent, "", path, origin)
     parent = data.pop("extends", None)
