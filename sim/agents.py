@@ -138,5 +138,5 @@ class Specialist(mesa.Agent):
         t = self.model.time
         c = self.community_on(math.floor(t / DAY))
         station = self.model.communities[c]
-        self.model.flow.specialist_arrives(self, station, t)
+        self.model.flow.specialist_arrives(station, t)
         self.schedule_next_visit(math.floor(t / DAY) * DAY + DAY)

@@ -198,21 +198,16 @@ class Flow:
         m = self.m
         return m.draws.service[r.rid, 0] * self.staff[staff]["proficiency"]
 
-    def specialist_arrives(self, specialist, station, t: float) -> None:
+    def specialist_arrives(self, station, t: float) -> None:
         """A rota visit: travel is staff time; held files are decided first, in the order they came."""
         m = self.m
-        travel = m.specialist_travel_minutes(station)
-        m.staff_minutes("specialist_travel", travel)
+        m.staff_minutes("specialist_travel", m.specialist_travel_minutes(station))
         held, station.held = station.held, []
         pool = station.pools["specialist"]
-        session = pool.calendar.session(t)
         for r in held:
-            start, end = pool.book(t, self._decision_minutes(r, "specialist"), session_end=math.inf)
+            _, end = pool.book(t, self._decision_minutes(r, "specialist"), session_end=math.inf)
             r.account(HANDOFF, end)
-            self._schedule(r, "decided_by_specialist", end)
-
-    def _decided_by_specialist(self, r: Request) -> None:
-        self._decided(r, self.m.time, "specialist")
+            self._decided(r, end, "specialist")
 
     # ---- decision, audit, back office, result ---------------------------------------------------
     def _decided(self, r: Request, t: float, by: str) -> None:
