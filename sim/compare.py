@@ -13,10 +13,7 @@ sim.runner), so the same call after an interruption only runs what is missing.
 from __future__ import annotations
 
 import math
-import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -28,7 +25,7 @@ from .access import AccessMap, access_map
 from .errors import ScenarioError
 from .labels import LANGS, scenario_name
 from .model import GovernanceModel
-from .output import manifest, publish, write_json
+from .output import manifest, publish, replace_files, write_json, write_tables
 from .runner import RUN_COLUMNS, RunLog, Task, default_workers, read_run, replicate_seeds, run_tasks, runs_table
 from .scenario import Scenario, load
 from .stats import summarise, survey_detection
@@ -147,11 +144,9 @@ def write_results(c: Comparison, overrides: list[str], workers, dask) -> None:
 
     figures = []
     publish(c.out / "figures", lambda tmp: figures.extend(draw_all(tmp, c)))
-    staging = Path(tempfile.mkdtemp(prefix=".results.", dir=c.out))
-    try:
-        c.runs.to_csv(staging / "runs.csv", index=False)
-        c.runs.to_parquet(staging / "runs.parquet", index=False)
-        c.summary.to_csv(staging / "summary.csv", index=False)
+
+    def fill(staging: Path) -> None:
+        write_tables(staging, c.runs, "summary.csv", c.summary)
         write_report(staging, c, figures, c.out / "figures")
         write_json(staging / "manifest.json", manifest(
             list(c.scenarios.values()), {"root": c.root_seed, "replicates": c.seeds}, c.started,
@@ -160,10 +155,8 @@ def write_results(c: Comparison, overrides: list[str], workers, dask) -> None:
             executor={"dask": dask} if dask else {"workers": workers or default_workers()},
             runs={"ran": c.log.ran, "skipped": c.log.skipped, "failed": c.failed()},
             command=c.command))
-        for name in RESULT_FILES:
-            os.replace(staging / name, c.out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+    replace_files(c.out, RESULT_FILES, fill)
 
 
 def summary_json(c: Comparison) -> dict:

@@ -18,9 +18,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,7 +28,7 @@ from .effects import effects
 from .errors import ScenarioError
 from .experiment_file import Experiment, load_experiment
 from .labels import LANGS, METRICS
-from .output import manifest, publish, write_json
+from .output import manifest, publish, replace_files, write_json, write_tables
 from .runner import RUN_COLUMNS, RunLog, Task, default_workers, replicate_seeds, run_tasks, runs_table
 from .scenario import Scenario, load
 
@@ -163,11 +160,9 @@ def write_results(r: Results, workers: int | None, dask: str | None) -> None:
 
     figures: list = []
     publish(r.out / "figures", lambda tmp: figures.extend(draw_all(tmp, r)))
-    staging = Path(tempfile.mkdtemp(prefix=".results.", dir=r.out))
-    try:
-        r.runs.to_csv(staging / "runs.csv", index=False)
-        r.runs.to_parquet(staging / "runs.parquet", index=False)
-        r.effects.to_csv(staging / "effects.csv", index=False)
+
+    def fill(staging: Path) -> None:
+        write_tables(staging, r.runs, "effects.csv", r.effects)
         write_report(staging, r, figures, r.out / "figures")
         write_json(staging / "manifest.json", manifest(
             list({s.digest(): s for s in r.scenarios.values()}.values()),
@@ -176,10 +171,8 @@ def write_results(r: Results, workers: int | None, dask: str | None) -> None:
             labels={name: {"file": str(s.path), "resolved": s.values} for name, s in r.scenarios.items()},
             executor={"dask": dask} if dask else {"workers": workers or default_workers()},
             runs={"ran": r.log.ran, "skipped": r.log.skipped, "failed": r.failed()}, command=r.command))
-        for name in RESULT_FILES:
-            os.replace(staging / name, r.out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+    replace_files(r.out, RESULT_FILES, fill)
 
 
 def experiment_record(exp: Experiment) -> dict:

@@ -79,6 +79,25 @@ def publish(folder: Path, fill) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def replace_files(folder: Path, names: tuple[str, ...], fill) -> None:
+    """`fill(tmp)` writes the named files into a staging folder inside `folder`; each is then moved
+    into place whole, in the order named (put the manifest last)."""
+    staging = Path(tempfile.mkdtemp(prefix=".results.", dir=folder))
+    try:
+        fill(staging)
+        for name in names:
+            os.replace(staging / name, folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_tables(folder: Path, runs, name: str, table) -> None:
+    """The one-row-per-run table as CSV and Parquet, and one more table as CSV."""
+    runs.to_csv(folder / "runs.csv", index=False)
+    runs.to_parquet(folder / "runs.parquet", index=False)
+    table.to_csv(folder / name, index=False)
+
+
 def write_run(folder: Path, scenario, seed: int, result, started: datetime | None = None) -> None:
     """One run: metrics.json, requests.parquet, the resolved scenario.toml and manifest.json."""
     started = started or datetime.now(timezone.utc)
