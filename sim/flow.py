@@ -40,12 +40,14 @@ class Flow:
     def _need(self, r: Request) -> None:
         m = self.m
         res = r.resident
-        if m.policy.switches["proactive_elderly"] and m.elderly[res] and m.draws.u_choice[r.rid, 1] < self.proactive["reach"]:
+        t_from = r.t_need + m.draws.go_delay[r.rid]
+        visit = self._proactive_visit_time(r)
+        if visit <= t_from:
             # 代办: the grid worker takes the file at the door and carries it to whoever may decide
-            return self._proactive_visit(r)
+            r.channel = "grid"
+            return self._plan_door(r, visit, WAIT, response=False)
         channel = m.chosen[r.rid]
         r.channel = channel
-        t_from = r.t_need + m.draws.go_delay[r.rid]
         if channel in PHYSICAL:
             r.point = m.point_for(channel, res)
             self._plan_visit(r, t_from, WAIT, TRAVEL)
@@ -277,13 +279,17 @@ class Flow:
         r.account(wait_component, arrival)
         self._schedule(r, "door", arrival)
 
-    def _proactive_visit(self, r: Request) -> None:
-        """Grid workers' regular visits to elderly residents pick the need up at the door."""
+    def _proactive_visit_time(self, r: Request) -> float:
+        """When a grid worker's regular visit would pick an elderly resident's need up at the door;
+        inf when there is no such visit (switch off, not elderly, not reached). The need is taken
+        at the visit only if the visit comes before the resident would act on their own."""
+        m = self.m
+        if not (m.policy.switches["proactive_elderly"] and m.elderly[r.resident]
+                and m.draws.u_choice[r.rid, 1] < self.proactive["reach"]):
+            return math.inf
         interval = self.proactive["visit_interval_days"] * DAY
-        phase = (r.resident * 0.6180339887) % 1.0 * interval
-        visit = math.ceil((r.t_need - phase) / interval) * interval + phase
-        r.channel = "grid"
-        self._plan_door(r, max(visit, r.t_need), WAIT, response=False)
+        phase = (r.resident * 0.6180339887) % 1.0 * interval  # residents' visits spread over the interval
+        return max(math.ceil((r.t_need - phase) / interval) * interval + phase, r.t_need)
 
     def _door(self, r: Request) -> None:
         m = self.m

@@ -146,3 +146,15 @@ def test_every_shipped_policy_validates():
 
     for path in SCENARIOS.glob("*.toml"):
         check(sim.load(path))
+
+
+def test_proactive_visits_take_a_need_only_before_the_resident_would_act():
+    model = sim.GovernanceModel(sim.load(TINY, ["catalogue.demand_scale=40", "switches.proactive_elderly=true",
+                                                "proactive.reach=1.0", "switches.online=false"]), 1)
+    model.run()
+    t = model.results().requests
+    door = t[(t.channel == "grid") & (t.reworks == 0) & t.t_accept.notna()]
+    assert len(door) > 10 and (door.group == "elderly").all()
+    visit = door.t_accept - model.scenario_values["points"]["grid"]["door_minutes"]
+    assert (visit <= door.t_need + model.draws.go_delay[door.rid.to_numpy()] + 1e-9).all()
+    assert ((t.group == "elderly") & (t.channel == "street")).any()  # the others still go themselves
