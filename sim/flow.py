@@ -45,7 +45,8 @@ class Flow:
         if visit <= t_from:
             # 代办: the grid worker takes the file at the door and carries it to whoever may decide
             r.channel = "grid"
-            return self._plan_door(r, visit, WAIT, response=False)
+            r.account(WAIT, visit)
+            return self._schedule(r, "door", visit)
         channel = m.chosen[r.rid]
         r.channel = channel
         if channel in PHYSICAL:
@@ -268,16 +269,17 @@ class Flow:
         self._finish(r, self.m.time)
 
     # ---- at the door and online ---------------------------------------------------------------------
-    def _plan_door(self, r: Request, t_from: float, wait_component: int, response: bool = True) -> None:
-        """A grid worker (or building head) comes to the door on a working day: after the
-        response time when called, at the visit itself when it is a proactive visit."""
-        m = self.m
+    def _plan_door(self, r: Request, t_from: float, wait_component: int) -> None:
+        """A grid worker (or building head) comes to the door after the response time."""
         days = self.points["building"]["response_days"] if r.channel == "building" else self.points["grid"]["response_days"]
-        t = add_working_days(t_from, days) if response else t_from
-        session = m.policy.hours["grid"].session(t)
-        arrival = t if session[0] == t else m.within_session(r, session)
+        arrival = self._on_round(r, add_working_days(t_from, days))
         r.account(wait_component, arrival)
         self._schedule(r, "door", arrival)
+
+    def _on_round(self, r: Request, t: float) -> float:
+        """The first moment from t when grid workers are on their rounds."""
+        session = self.m.policy.hours["grid"].session(t)
+        return t if session[0] == t else self.m.within_session(r, session)
 
     def _proactive_visit_time(self, r: Request) -> float:
         """When a grid worker's regular visit would pick an elderly resident's need up at the door;
@@ -289,7 +291,7 @@ class Flow:
             return math.inf
         interval = self.proactive["visit_interval_days"] * DAY
         phase = (r.resident * 0.6180339887) % 1.0 * interval  # residents' visits spread over the interval
-        return max(math.ceil((r.t_need - phase) / interval) * interval + phase, r.t_need)
+        return self._on_round(r, max(math.ceil((r.t_need - phase) / interval) * interval + phase, r.t_need))
 
     def _door(self, r: Request) -> None:
         m = self.m

@@ -150,7 +150,8 @@ def test_every_shipped_policy_validates():
 
 def test_proactive_visits_take_a_need_only_before_the_resident_would_act():
     model = sim.GovernanceModel(sim.load(TINY, ["catalogue.demand_scale=40", "switches.proactive_elderly=true",
-                                                "proactive.reach=1.0", "switches.online=false"]), 1)
+                                                "proactive.reach=1.0", "proactive.visit_interval_days=5",
+                                                "switches.online=false"]), 1)
     model.run()
     t = model.results().requests
     door = t[(t.channel == "grid") & (t.reworks == 0) & t.t_accept.notna()]
