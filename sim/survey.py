@@ -5,15 +5,19 @@ a sample. Reporting both shows whether a survey of that size could detect the di
 between models that the simulation says exist.
 """
 
+from statistics import NormalDist
+
 import numpy as np
 import pandas as pd
-from scipy.special import expit
-from scipy.stats import norm
 
 MINUTES_PER_DAY = 1440
 DAYS_PER_MONTH = 30
 LOCAL_KM = 1.0
-Z95 = float(norm.ppf(0.975))
+Z95 = NormalDist().inv_cdf(0.975)
+
+
+def _logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 def _estimate(answers: np.ndarray, probability: np.ndarray) -> dict:
@@ -53,7 +57,7 @@ def run_survey(
     done = requests[(t_done >= start) & (t_done < start + months * month_length)]
     days = ((done["t_done"] - done["t_need"]) / MINUTES_PER_DAY).to_numpy(float)
     radius = done["service_radius_km"].to_numpy(float)
-    p_satisfied = expit(sat["intercept"] + sat["per_day"] * days
+    p_satisfied = _logistic(sat["intercept"] + sat["per_day"] * days
                         + sat["per_trip"] * done["trips"].to_numpy(float) + sat["per_km"] * radius)
     p_aware = np.clip(aware["base"] + aware["local"] * (radius <= LOCAL_KM), 0.0, 1.0)
     month = np.floor((done["t_done"].to_numpy(float) - start) / month_length)
