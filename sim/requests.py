@@ -51,31 +51,24 @@ class Request:
 WAIT, TRAVEL, QUEUE, SERVICE, HANDOFF, BACK_OFFICE, REWORK, COLLECTION = range(len(COMPONENTS))
 
 
+TABLE_COLUMNS = (  # column, Request attribute, dtype
+    ("rid", "rid", np.int64), ("resident", "resident", np.int64), ("item_index", "item", np.int64),
+    ("t_need", "t_need", float), ("t_accept", "t_accept", float), ("t_decided", "t_decided", float),
+    ("t_done", "t_done", float), ("step", "step", object), ("channel", "channel", object),
+    ("point", "point", np.int64), ("service_radius_km", "service_radius_km", float),
+    ("decided_by", "decided_by", object), ("trips", "trips", np.int64), ("visits", "visits", np.int64),
+    ("reworks", "reworks", np.int64), ("turned_away", "turned_away", np.int64), ("error", "error", bool),
+    ("audited", "audited", bool), ("sent_back", "sent_back", bool),
+)
+
+
 def to_frame(requests: list[Request]) -> pd.DataFrame:
     """Per-request table. Segments are accounted when they are scheduled, so a completed request's
     components sum exactly to its latency; an open request's components are those planned so far."""
     comps = np.array([r._components for r in requests], dtype=float).reshape(len(requests), len(COMPONENTS))
-    done = np.array([r.t_done for r in requests], dtype=float)
     frame = pd.DataFrame({
-        "rid": np.array([r.rid for r in requests], dtype=np.int64),
-        "resident": np.array([r.resident for r in requests], dtype=np.int64),
-        "item_index": np.array([r.item for r in requests], dtype=np.int64),
-        "t_need": np.array([r.t_need for r in requests], dtype=float),
-        "t_accept": np.array([r.t_accept for r in requests], dtype=float),
-        "t_decided": np.array([r.t_decided for r in requests], dtype=float),
-        "t_done": done,
-        "step": [r.step for r in requests],
-        "channel": [r.channel for r in requests],
-        "point": np.array([r.point for r in requests], dtype=np.int64),
-        "service_radius_km": np.array([r.service_radius_km for r in requests], dtype=float),
-        "decided_by": [r.decided_by for r in requests],
-        "trips": np.array([r.trips for r in requests], dtype=np.int64),
-        "visits": np.array([r.visits for r in requests], dtype=np.int64),
-        "reworks": np.array([r.reworks for r in requests], dtype=np.int64),
-        "turned_away": np.array([r.turned_away for r in requests], dtype=np.int64),
-        "error": np.array([r.error for r in requests], dtype=bool),
-        "audited": np.array([r.audited for r in requests], dtype=bool),
-        "sent_back": np.array([r.sent_back for r in requests], dtype=bool),
+        column: np.array([getattr(r, attribute) for r in requests], dtype=dtype)
+        for column, attribute, dtype in TABLE_COLUMNS
     })
     for j, name in enumerate(COMPONENTS):
         frame[name] = comps[:, j]

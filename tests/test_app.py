@@ -83,21 +83,27 @@ def test_snapshot_puts_every_open_request_somewhere_on_the_map():
     assert m.frame()[1][0].specialist_on.all()  # Tuesday 10:00: every specialist is on a visit
 
 
-def test_travelling_residents_are_on_their_way_from_home_to_the_point():
-    m = live("centralised")
+def residents_in(m, states, check, wanted=5) -> int:
+    """Step the first model until `wanted` residents were drawn in one of `states`; check each."""
     model = m.runs[0].model
     seen = 0
-    while seen < 5 and model.time < 5 * 1440:
+    while seen < wanted and model.time < 5 * 1440:
         m.step()
         view = m.frame()[0][0]
         reqs = list(model.open.values())
-        for i in np.flatnonzero(view.state == TRAVELLING):
-            home = model.territory.building_xy[model.home[reqs[i].resident]]
-            point = model.point(reqs[i]).xy
-            assert np.hypot(*(view.xy[i] - home)) + np.hypot(*(point - view.xy[i])) == pytest.approx(
-                np.hypot(*(point - home)))
+        for i in np.flatnonzero(np.isin(view.state, states)):
+            check(model, reqs[i], view.xy[i])
             seen += 1
-    assert seen >= 5
+    return seen
+
+
+def test_travelling_residents_are_on_their_way_from_home_to_the_point():
+    def on_the_way(model, r, xy):
+        home = model.territory.building_xy[model.home[r.resident]]
+        point = model.point(r).xy
+        assert np.hypot(*(xy - home)) + np.hypot(*(point - xy)) == pytest.approx(np.hypot(*(point - home)))
+
+    assert residents_in(live("centralised"), [TRAVELLING], on_the_way) >= 5
 
 
 def test_stepping_changes_the_figures():
@@ -186,15 +192,8 @@ def test_app_command_refuses_a_folder_without_policies(tmp_path, capsys):
 
 
 def test_residents_at_a_window_or_in_a_queue_are_drawn_at_the_point():
-    m = live("centralised")
-    model = m.runs[0].model
-    seen = 0
-    while seen < 5 and model.time < 5 * 1440:
-        m.step()
-        view = m.frame()[0][0]
-        reqs = list(model.open.values())
-        for i in np.flatnonzero((view.state == QUEUEING) | (view.state == SERVED)):
-            assert reqs[i].at_point_until > model.time
-            assert tuple(view.xy[i]) == tuple(model.point(reqs[i]).xy)
-            seen += 1
-    assert seen >= 5
+    def at_the_point(model, r, xy):
+        assert r.at_point_until > model.time
+        assert tuple(xy) == tuple(model.point(r).xy)
+
+    assert residents_in(live("centralised"), [QUEUEING, SERVED], at_the_point) >= 5
