@@ -168,7 +168,8 @@ def blocks(c, figures: list) -> list[tuple]:
         ("h2", t["compared"]),
         ("table", list(t["columns"]), [
             [c.names[lb], scenario_name(c.scenarios[lb]["meta"], other), f"`{c.paths[lb]}`",
-             c.scenarios[lb]["meta"]["description"],
+             c.scenarios[lb]["meta"].get("description_zh" if c.lang == "zh" else "description",
+                                         c.scenarios[lb]["meta"]["description"]),
              t["runs"].format(ok=int(ok.get(lb, 0)), total=c.replicates)] for lb in c.labels]),
         ("p", t["method"].format(territory=_territory(c, t), r=c.replicates, warmup=run["warmup_weeks"],
                                  weeks=run["weeks"], drain=run["drain_weeks"])),

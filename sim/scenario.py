@@ -92,7 +92,8 @@ AUTHORITY = {"accept": Spec("list_enum", choices=CHANNELS), "decide": Spec("list
 
 SCHEMA: dict = {
     "extends": Spec("str", optional=True),
-    "meta": {"name": Spec("str"), "name_zh": Spec("str"), "description": Spec("str")},
+    "meta": {"name": Spec("str"), "name_zh": Spec("str"), "description": Spec("str"),
+             "description_zh": Spec("str", optional=True)},
     "run": {
         "seed": count(0, 2**63 - 1),
         "warmup_weeks": num(0, 520),
