@@ -67,6 +67,7 @@ class GovernanceModel(mesa.Model):
         self.open: dict[int, Request] = {}
         self.staff_busy = {"street": 0.0, "community": 0.0, "specialist": 0.0, "specialist_travel": 0.0, "grid": 0.0}
         self._next_need = 0
+        self._until = 0.0
         if len(self.needs):
             self.schedule_event(self._need_arises, at=float(self.needs.t[0]))
         self.schedule_event(self._reset_staff_clocks, at=self.warmup_end)
@@ -127,16 +128,37 @@ class GovernanceModel(mesa.Model):
     def run(self) -> None:
         self.run_until(self.stop)
 
+    def run_until(self, end_time: float) -> None:
+        self._until = end_time  # needs are taken in batches only up to where the clock is going
+        super().run_until(end_time)
+
+    def run_for(self, duration: float) -> None:
+        self.run_until(self.time + duration)
+
     def _need_arises(self) -> None:
-        """Turn the next need into a request, and schedule the one after (the event list stays short)."""
-        j = self._next_need
-        r = Request(self.flow, j, int(self.needs.resident[j]), int(self.needs.item[j]), float(self.needs.t[j]))
-        self.requests.append(r)
-        self.open[j] = r
-        self._next_need += 1
-        if self._next_need < len(self.needs):
-            self.schedule_event(self._need_arises, at=float(self.needs.t[self._next_need]))
-        self.flow.advance(r)
+        """Turn needs into requests in time order. The needs that fall due before anything else on
+        the event list (and before the end of this run) are taken in the same event, each at its
+        own time: nothing can happen in between, and the event list stays short."""
+        needs = self.needs
+        while True:
+            j = self._next_need
+            r = Request(self.flow, j, int(needs.resident[j]), int(needs.item[j]), float(needs.t[j]))
+            self.requests.append(r)
+            self.open[j] = r
+            self.flow.advance(r)
+            self._next_need += 1
+            if self._next_need == len(needs):
+                return
+            t_next = float(needs.t[self._next_need])
+            if not t_next < min(self._until, self._next_event_time()):
+                self.schedule_event(self._need_arises, at=t_next)
+                return
+            self.time = t_next
+
+    def _next_event_time(self) -> float:
+        """When the earliest queued event is due (Mesa keeps its event list as a heap)."""
+        events = self._event_list._events
+        return events[0].time if events else math.inf
 
     def finish(self, r: Request) -> None:
         del self.open[r.rid]
