@@ -117,3 +117,18 @@ def test_a_live_view_changes_no_number():
     live.run()
     assert live.results().requests.equals(batch.results().requests)
     assert len(live.open) >= len(batch.open)
+
+
+def test_stepping_the_clock_gives_the_same_run_as_running_it_at_once():
+    """Needs are taken in batches only up to where the clock is going."""
+    scenario = sim.load(SCENARIOS / "dingshan.toml", ["territory.scale=0.02", "run.weeks=1", "run.drain_weeks=1",
+                                                      "run.warmup_weeks=1", "run.step_minutes=45"])
+    whole, stepped = sim.GovernanceModel(scenario, 2), sim.GovernanceModel(scenario, 2, live=True)
+    whole.run()
+    times = []
+    while stepped.time < stepped.stop:
+        stepped.step()
+        times.append(stepped.time)
+        assert all(r.t_need <= stepped.time for r in stepped.requests)
+    assert times[0] == 45 and times[1] == 90
+    assert stepped.results().requests.equals(whole.results().requests)
