@@ -4,7 +4,7 @@ Need times, who has them and which item they are for depend only on the resident
 catalogue and demand, never on the policy. Every later chance a request meets (delay before
 acting, choice, service time, missing materials, staff error, audit, arrival spread) is drawn
 here per request, so policies compared on one seed see the same draws for the same request.
-Needs are stored as arrays and turned into requests one at a time as the clock reaches them.
+Needs are stored as arrays and turned into requests, in time order, as the clock reaches them.
 """
 
 from __future__ import annotations
