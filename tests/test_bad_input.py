@@ -46,19 +46,21 @@ def test_missing_file(sim_cli, command, tmp_path):
     assert_clear_error(sim_cli(command, tmp_path / "nope.toml"), "nope.toml", "not found")
 
 
-def test_malformed_toml(sim_cli, tmp_path):
-    path = write(tmp_path, "bad.toml", EXTENDS + "[run\nseed = 1\n")
-    assert_clear_error(sim_cli("run", path), "bad.toml", "valid TOML")
+# A scenario file that extends the baseline with one bad line: (file, command, text, words in the error)
+BAD_FILES = [
+    ("bad.toml", "run", "[run\nseed = 1\n", ["valid TOML"]),
+    ("typo.toml", "validate", "[run]\nweekz = 3\n", ["run.weekz", "not a known key"]),
+    ("type.toml", "run", '[points.street]\nwindows = "four"\n', ["points.street.windows", "whole number"]),
+    ("nodata.toml", "validate", '[catalogue]\nfile = "missing.csv"\n', ["catalogue.file", "missing.csv"]),
+    ("empty.toml", "run", '[territory]\npreset = "explicit"\n', ["territory"]),
+    ("cal.toml", "run", '[calendars]\noffice = ["Mon-Fri 08:30-25:00"]\n', ["calendars.office"]),
+]
 
 
-def test_unknown_key(sim_cli, tmp_path):
-    path = write(tmp_path, "typo.toml", EXTENDS + "[run]\nweekz = 3\n")
-    assert_clear_error(sim_cli("validate", path), "typo.toml", "run.weekz", "not a known key")
-
-
-def test_wrong_type(sim_cli, tmp_path):
-    path = write(tmp_path, "type.toml", EXTENDS + '[points.street]\nwindows = "four"\n')
-    assert_clear_error(sim_cli("run", path), "type.toml", "points.street.windows", "whole number")
+@pytest.mark.parametrize("name, command, text, words", BAD_FILES, ids=[c[0] for c in BAD_FILES])
+def test_a_bad_scenario_file(sim_cli, tmp_path, name, command, text, words):
+    path = write(tmp_path, name, EXTENDS + text)
+    assert_clear_error(sim_cli(command, path), name, *words)
 
 
 def test_negative_rate_by_override(sim_cli):
@@ -75,21 +77,6 @@ def test_negative_rate_in_the_catalogue(sim_cli, tmp_path):
     cat = write(tmp_path, "cat.csv", "\n".join(rows) + "\n")
     path = write(tmp_path, "neg.toml", EXTENDS + f'[catalogue]\nfile = "{cat.as_posix()}"\n')
     assert_clear_error(sim_cli("run", path), "cat.csv", "row 2, column rate_under60")
-
-
-def test_missing_data_file(sim_cli, tmp_path):
-    path = write(tmp_path, "nodata.toml", EXTENDS + '[catalogue]\nfile = "missing.csv"\n')
-    assert_clear_error(sim_cli("validate", path), "nodata.toml", "catalogue.file", "missing.csv")
-
-
-def test_empty_territory(sim_cli, tmp_path):
-    path = write(tmp_path, "empty.toml", EXTENDS + '[territory]\npreset = "explicit"\n')
-    assert_clear_error(sim_cli("run", path), "empty.toml", "territory")
-
-
-def test_bad_calendar(sim_cli, tmp_path):
-    path = write(tmp_path, "cal.toml", EXTENDS + '[calendars]\noffice = ["Mon-Fri 08:30-25:00"]\n')
-    assert_clear_error(sim_cli("run", path), "cal.toml", "calendars.office")
 
 
 def test_circular_extends(sim_cli, tmp_path):
