@@ -12,7 +12,7 @@ import pandas as pd
 
 MINUTES_PER_DAY = 1440
 DAYS_PER_MONTH = 30
-LOCAL_KM = 1.0
+LOCAL_KM = 1.0  # "served locally": within the 15-minute life circle, 800-1,000 m (GB 50180-2018, fact)
 Z95 = NormalDist().inv_cdf(0.975)
 
 
