@@ -23,9 +23,10 @@ class WindowPool:
     served; whoever would start later is turned away to come back another day.
     """
 
-    def __init__(self, windows: int, calendar: Calendar, staff: str):
+    def __init__(self, windows: int, calendar: Calendar, staff: str, watched: bool = False):
+        """`watched`: a live view shows the queue, so future service starts are kept for it."""
         self.free_at = [0.0] * windows
-        self.calendar, self.staff, self.windows = calendar, staff, windows
+        self.calendar, self.staff, self.windows, self.watched = calendar, staff, windows, watched
         self.busy = 0.0  # staff minutes since the warm-up ended
         self.starts: list[float] = []  # heap of future service starts: the queue a visitor sees
 
@@ -35,14 +36,16 @@ class WindowPool:
             if session is None:
                 return None
             session_end = session[1]
-        start = max(t, self.free_at[0])
+        free = self.free_at[0]
+        start = t if t > free else free
         if start > session_end:
             return None
         heapq.heapreplace(self.free_at, start + minutes)
         self.busy += minutes
-        self._forget_started(t)
-        if start > t:
-            heapq.heappush(self.starts, start)
+        if self.watched:
+            self._forget_started(t)
+            if start > t:
+                heapq.heappush(self.starts, start)
         return start, start + minutes
 
     def _forget_started(self, t: float) -> None:

@@ -12,6 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 DAY = 1440.0
 WEEK = 7 * DAY
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -101,6 +103,23 @@ class Calendar:
             end = base + WEEK + self.intervals[0][1]
         return max(start, t), end
 
+    def sessions(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`session` for many times at once: arrays of starts and ends (inf where never open)."""
+        t = np.asarray(t, dtype=float)
+        if not self.intervals:
+            return np.full(t.shape, np.inf), np.full(t.shape, np.inf)
+        starts = np.array([s for s, _ in self.intervals])
+        ends = np.array([e for _, e in self.intervals])
+        week = np.floor(t / WEEK)
+        i = np.searchsorted(ends, t - week * WEEK, side="right")
+        wrap = i == len(ends)
+        week, i = week + wrap, np.where(wrap, 0, i)
+        base = week * WEEK
+        end = base + ends[i]
+        if self.intervals[-1][1] == WEEK and self.intervals[0][0] == 0.0:
+            end = np.where(ends[i] == WEEK, base + WEEK + ends[0], end)
+        return np.maximum(base + starts[i], t), end
+
     def is_open(self, t: float) -> bool:
         s = self.session(t)
         return s is not None and s[0] == t and t < s[1]
@@ -126,9 +145,23 @@ def add_working_days(t: float, days: float) -> float:
     if day % 7 >= 5:
         day += 7 - day % 7
         clock = 0.0
-    remaining = math.ceil(days)
-    while remaining:
-        day += 1
-        if day % 7 < 5:
-            remaining -= 1
-    return day * DAY + clock
+    return _working_days_on(day, math.ceil(days)) * DAY + clock
+
+
+def add_working_days_array(t: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """`add_working_days` for many times at once."""
+    t, days = np.broadcast_arrays(np.asarray(t, dtype=float), np.asarray(days, dtype=float))
+    day = np.floor(t / DAY)
+    clock = t - day * DAY
+    weekend = day % 7 >= 5
+    day = np.where(weekend, day + 7 - day % 7, day)
+    clock = np.where(weekend, 0.0, clock)
+    later = _working_days_on(day, np.ceil(days)) * DAY + clock
+    return np.where(days > 0, later, t)
+
+
+def _working_days_on(day, n):
+    """The day n working days after a working day (Mon-Fri)."""
+    weekday = day % 7
+    weeks, rest = divmod(weekday + n, 5)
+    return day - weekday + weeks * 7 + rest

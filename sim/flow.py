@@ -118,12 +118,15 @@ class Flow:
 
     def _service_minutes(self, r: Request, staff: str) -> float:
         m = self.m
-        base = m.draws.service[r.rid, r.visits % m.draws.service.shape[1]]
-        if staff == "terminal":
-            return base * self.points["terminal"]["minutes_factor"]
         if staff == "community" and staff not in m.policy.deciders[r.item]:
             return self.staff["specialist"]["preaccept_minutes"]
-        return base * self.staff[staff]["proficiency"] if staff in self.staff else base
+        return m.draws.service[r.rid, r.visits % m.draws.service.shape[1]] * self.service_factor(staff)
+
+    def service_factor(self, staff: str) -> float:
+        """Window minutes relative to the catalogue's expert minutes, for staff who decide."""
+        if staff == "terminal":
+            return self.points["terminal"]["minutes_factor"]
+        return self.staff[staff]["proficiency"] if staff in self.staff else 1.0
 
     def _served(self, r: Request, t: float, staff: str) -> None:
         """What follows a service that ends at t (t may still be ahead of the clock)."""

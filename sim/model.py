@@ -22,8 +22,9 @@ from .catalogue import load_catalogue
 from .choice import choose_channels
 from .flow import Flow
 from .needs import generate_draws, generate_needs
+from .on_the_spot import OnTheSpot
 from .policy import DOOR, build_policy
-from .requests import Request, to_frame
+from .requests import Request, text_column, to_frame
 from .scenario import Scenario
 from .streams import spawn
 from .territory import build_territory
@@ -67,10 +68,15 @@ class GovernanceModel(mesa.Model):
         self.requests: list[Request] = []
         self.open: dict[int, Request] = {}
         self.staff_busy = {"street": 0.0, "community": 0.0, "specialist": 0.0, "specialist_travel": 0.0, "grid": 0.0}
+        self.on_the_spot = OnTheSpot(self, enabled=not live)
+        general = np.flatnonzero(~self.on_the_spot.mask)
+        self._general_needs = list(zip(general.tolist(), self.needs.t[general].tolist(),
+                                       self.needs.resident[general].tolist(), self.needs.item[general].tolist()))
         self._next_need = 0
         self._until = 0.0
-        if len(self.needs):
-            self.schedule_event(self._need_arises, at=float(self.needs.t[0]))
+        if self._general_needs:
+            self.schedule_event(self._need_arises, at=self._general_needs[0][1])
+        self.on_the_spot.start_booking()
         self.schedule_event(self._reset_staff_clocks, at=self.warmup_end)
         self.schedule_event(self._read_staff_clocks, at=self.end)
         self.staff_at_end: dict[str, float] | None = None
@@ -95,15 +101,15 @@ class GovernanceModel(mesa.Model):
         self.streets = [StreetCentre(self, i, t.street_xy[i], t.street_names_en[i], t.street_names_zh[i])
                         for i in range(len(t.street_xy))]
         for s in self.streets:
-            s.pools["street"] = WindowPool(pts["street"]["windows"], pol.hours["street"], "street")
+            s.pools["street"] = WindowPool(pts["street"]["windows"], pol.hours["street"], "street", self.live)
         community_windows = max(1, round(pts["community"]["windows"] * staff["community"]["window_share"]))
         self.communities = []
         for i in range(len(t.community_xy)):
             c = CommunityStation(self, i, t.community_xy[i], t.community_names_en[i], t.community_names_zh[i],
                                  int(t.community_street[i]))
-            c.pools["community"] = WindowPool(community_windows, pol.hours["community"], "community")
-            c.pools["specialist"] = WindowPool(1, pol.hours["community"], "specialist")
-            c.pools["terminal"] = WindowPool(1, pol.calendar("terminal"), "terminal")
+            c.pools["community"] = WindowPool(community_windows, pol.hours["community"], "community", self.live)
+            c.pools["specialist"] = WindowPool(1, pol.hours["community"], "specialist", self.live)
+            c.pools["terminal"] = WindowPool(1, pol.calendar("terminal"), "terminal", self.live)
             self.communities.append(c)
         self.grid_workers = [[GridWorker(self, g) for _ in range(pts["grid"]["workers_per_grid"])]
                              for g in range(len(t.grid_xy))]
@@ -144,20 +150,21 @@ class GovernanceModel(mesa.Model):
         self.run_until(self.time + duration)
 
     def _need_arises(self) -> None:
-        """Turn needs into requests in time order. The needs that fall due before anything else on
-        the event list (and before the end of this run) are taken in the same event, each at its
-        own time: nothing can happen in between, and the event list stays short."""
-        needs = self.needs
+        """Turn needs into requests in time order (those decided on the spot are `on_the_spot`'s).
+        The needs that fall due before anything else on the event list (and before the end of
+        this run) are taken in the same event, each at its own time: nothing can happen in
+        between, and the event list stays short."""
+        needs = self._general_needs
         while True:
-            j = self._next_need
-            r = Request(self.flow, j, int(needs.resident[j]), int(needs.item[j]), float(needs.t[j]))
+            j, t, resident, item = needs[self._next_need]
+            r = Request(self.flow, j, resident, item, t)
             self.requests.append(r)
             self.open[j] = r
             self.flow.advance(r)
             self._next_need += 1
             if self._next_need == len(needs):
                 return
-            t_next = float(needs.t[self._next_need])
+            t_next = needs[self._next_need][1]
             if not t_next < min(self._until, self._next_event_time()):
                 self.schedule_event(self._need_arises, at=t_next)
                 return
@@ -229,6 +236,12 @@ class GovernanceModel(mesa.Model):
             return km / self.walk_kmh[res] * 60
         return km / cfg["ride_kmh"] * 60 + cfg["ride_access_minutes"]
 
+    def minutes_for_km_array(self, km: np.ndarray, res: np.ndarray) -> np.ndarray:
+        """`minutes_for_km` for many trips at once."""
+        cfg = self.scenario_values["residents"]
+        return np.where(km <= cfg["walk_max_km"], km / self.walk_kmh[res] * 60,
+                        km / cfg["ride_kmh"] * 60 + cfg["ride_access_minutes"])
+
     def travel_minutes(self, res: int, station) -> float:
         return self.minutes_for_km(self.radius_km(res, station), res)
 
@@ -252,6 +265,21 @@ class GovernanceModel(mesa.Model):
             if free is not None and free[0] <= ready + self.scenario_values["residents"]["leave_after_days"] * 1440:
                 session = free
         return ready if session[0] == ready else self.within_session(r, session)
+
+    def arrival_times(self, channel: np.ndarray, res: np.ndarray, ready: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """`arrival_time` for many trips at once, to points whose items need no specialist's day;
+        `u` is each trip's arrival-spread draw."""
+        cfg = self.scenario_values["residents"]
+        out = np.empty(len(ready))
+        for kind in set(channel.tolist()):
+            sel = channel == kind
+            t = ready[sel]
+            start, end = self.policy.calendar(kind).sessions(t)
+            free_start, free_end = self.policy.calendar(kind, employed=True).sessions(t)
+            use = self.employed[res[sel]] & (free_start <= t + cfg["leave_after_days"] * 1440)
+            start, end = np.where(use, free_start, start), np.where(use, free_end, end)
+            out[sel] = np.where(start == t, t, start + u[sel] * cfg["arrival_spread"] * (end - start))
+        return out
 
     def within_session(self, r: Request, session: tuple[float, float]) -> float:
         """Where in a session a resident turns up: uniform over its first `arrival_spread` part."""
@@ -290,16 +318,18 @@ class GovernanceModel(mesa.Model):
 
     # ---- results ------------------------------------------------------------------------------------
     def request_table(self) -> pd.DataFrame:
-        frame = to_frame(self.requests)
+        parts = [to_frame(self.requests), self.on_the_spot.frame()]
+        frame = pd.concat([p for p in parts if len(p)] or parts[:1])  # an empty part would turn str into object
+        frame = frame.sort_values("rid", kind="stable").reset_index(drop=True)
         t = self.territory
         cat = self.catalogue
         res = frame["resident"].to_numpy()
         b = self.home[res]
         item = frame.pop("item_index").to_numpy()
-        frame.insert(2, "item", np.array(cat.code, dtype=object)[item])
-        frame.insert(3, "authority", np.where(cat.street_level[item], "street", "community"))
-        group = np.where(self.elderly[res], "elderly", np.where(self.employed[res], "employed", "other"))
-        frame.insert(4, "group", group)
+        frame.insert(2, "item", text_column(cat.code, item))
+        frame.insert(3, "authority", text_column(("community", "street"), cat.street_level[item].astype(np.int8)))
+        frame.insert(4, "group", text_column(("other", "employed", "elderly"),
+                                             np.where(self.elderly[res], 2, self.employed[res].astype(np.int8))))
         frame.insert(5, "building", b)
         frame.insert(6, "grid", t.building_grid[b])
         frame.insert(7, "community", t.building_community[b])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 COMPONENTS = ("wait_to_go", "travel", "queue", "service", "handoff", "back_office", "rework", "collection")
 
@@ -73,3 +74,8 @@ def to_frame(requests: list[Request]) -> pd.DataFrame:
     for j, name in enumerate(COMPONENTS):
         frame[name] = comps[:, j]
     return frame
+
+
+def text_column(names, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """The names picked by `codes`, as pandas strings, built by Arrow without a Python str per row."""
+    return pd.array(pa.array(list(names), pa.large_string()).take(pa.array(codes)), dtype="str")

@@ -11,7 +11,9 @@ import pytest
 import sim
 from sim.calendar import Calendar
 from sim.metrics import COMPONENTS
-from helpers import ROOT, SCENARIOS, TINY, run_small, run_tiny
+from helpers import ROOT, SCENARIOS, SMALL, TINY, run_small, run_tiny
+
+SMALL_SCARCE = [*SMALL, "points.street.windows=1", "points.community.windows=1", "catalogue.demand_scale=30"]
 
 
 def test_every_request_is_accounted_for(tiny_result):
@@ -117,6 +119,31 @@ def test_a_live_view_changes_no_number():
     live.run()
     assert live.results().requests.equals(batch.results().requests)
     assert len(live.open) >= len(batch.open)
+
+
+@pytest.mark.parametrize("model", ["centralised", "dingshan", "dachang", "xiaoding", "mixed"])
+def test_requests_decided_on_the_spot_are_settled_in_bulk_with_the_same_numbers(model):
+    """A live model sends every request through the event flow; a batch run books the on-the-spot
+    ones in bulk. With one window per point some are turned away and join the flow mid-way."""
+    scenario = sim.load(SCENARIOS / f"{model}.toml", [*SMALL_SCARCE, "run.drain_weeks=3"])
+    bulk, live = sim.GovernanceModel(scenario, 3), sim.GovernanceModel(scenario, 3, live=True)
+    assert bulk.on_the_spot.mask.mean() > 0.2 and not live.on_the_spot.mask.any()
+    middle = bulk.warmup_end + 1.3 * 7 * 1440
+    bulk.run_until(middle)
+    live.run_until(middle)
+    now, settled = bulk.request_table(), live.request_table()
+    ahead = now.t_done > middle  # settled already in a batch run; a live view shows it when it comes
+    now.loc[ahead, "t_done"], now.loc[ahead, "completed"] = np.nan, False
+    assert (now.step == "arrive").any() and now.equals(settled)
+    bulk.run_until(bulk.stop)
+    live.run_until(live.stop)
+    assert bulk.on_the_spot.joined.any()
+    assert bulk.request_table().equals(live.request_table())
+
+
+def test_the_queue_check_scenario_is_all_on_the_spot():
+    model = sim.GovernanceModel(sim.load(SCENARIOS / "validation" / "mmc.toml", ["run.weeks=1"]))
+    assert model.on_the_spot.mask.all() and not model.requests
 
 
 def test_stepping_the_clock_gives_the_same_run_as_running_it_at_once():

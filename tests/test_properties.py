@@ -96,6 +96,9 @@ def test_invariants_hold_for_random_scenarios(tmp_path, monkeypatch, values, see
     again = sim.GovernanceModel(load_values(tmp_path, values), seed)
     again.run()
     assert again.results().requests.equals(table)
+    every_event = sim.GovernanceModel(load_values(tmp_path, values), seed, live=True)  # nothing settled in bulk
+    every_event.run()
+    assert every_event.results().requests.equals(table)
 
 
 @settings(max_examples=60, deadline=None)
@@ -169,3 +172,21 @@ def test_hostile_experiment_files_are_a_clear_error_or_an_experiment(tmp_path_fa
         message = str(exc)
         assert "\n" not in message and message.count(": ") >= 2, message  # file: key: what was expected
     assert [p.name for p in folder.iterdir()] == ["fuzz.toml"]
+
+
+CALENDARS = [["Mon-Fri 08:30-12:00", "Mon-Fri 13:30-17:00"], ["Mon-Sun 00:00-24:00"],
+             ["Sun 20:00-24:00", "Mon 00:00-08:00"], ["Sat-Sun 09:00-17:00", "Wed 18:00-20:30"]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(times=st.lists(st.one_of(st.floats(0, 30 * 1440), st.integers(0, 30 * 24).map(lambda h: h * 60.0)),
+                      min_size=1, max_size=50),
+       specs=st.sampled_from(CALENDARS), days=st.sampled_from([0, 0.5, 1, 3, 5, 6.5, 12]))
+def test_calendar_arithmetic_for_many_times_matches_one_at_a_time(times, specs, days):
+    """The bulk-settled requests use the array forms; the event flow the scalar ones."""
+    from sim.calendar import Calendar, add_working_days, add_working_days_array
+
+    calendar = Calendar.from_specs(specs)
+    starts, ends = calendar.sessions(np.array(times))
+    assert [calendar.session(t) for t in times] == list(zip(starts.tolist(), ends.tolist()))
+    assert [add_working_days(t, days) for t in times] == add_working_days_array(np.array(times), days).tolist()
