@@ -38,6 +38,8 @@ def choose_channels(m) -> np.ndarray:
 
     v = np.full((len(item), len(CHANNELS)), -np.inf)
     for j, ch in enumerate(CHANNELS):
+        if not allowed[:, j].any():
+            continue
         u = np.full(len(item), c["constants"].get(ch, 0.0))
         if ch in km:
             u += c["per_travel_minute"] * 2 * trips * minutes(km[ch]) + c["per_trip"] * trips

@@ -23,7 +23,7 @@ from .choice import choose_channels
 from .flow import Flow
 from .needs import generate_draws, generate_needs
 from .on_the_spot import OnTheSpot
-from .policy import DOOR, build_policy
+from .policy import DOOR, PHYSICAL, build_policy
 from .requests import Request, text_column, to_frame
 from .scenario import Scenario
 from .streams import spawn
@@ -271,8 +271,10 @@ class GovernanceModel(mesa.Model):
         `u` is each trip's arrival-spread draw."""
         cfg = self.scenario_values["residents"]
         out = np.empty(len(ready))
-        for kind in set(channel.tolist()):
+        for kind in PHYSICAL:
             sel = channel == kind
+            if not sel.any():
+                continue
             t = ready[sel]
             start, end = self.policy.calendar(kind).sessions(t)
             free_start, free_end = self.policy.calendar(kind, employed=True).sessions(t)

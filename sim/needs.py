@@ -65,19 +65,18 @@ def generate_needs(catalogue, elderly: np.ndarray, horizon: float, demand_scale:
 
 def generate_draws(needs: Needs, catalogue, streams: dict, go_delay_days: float, rework_days: float) -> Draws:
     n, k = len(needs), VISIT_DRAWS
-    mean = catalogue.service_minutes[needs.item][:, None]
-    cv = catalogue.service_cv[needs.item][:, None]
-    dist = np.array(catalogue.service_dist)[needs.item][:, None]
     u = streams["service"].random((n, k))
-    sigma2 = np.log1p(cv ** 2)
-    lognormal = mean * np.exp(np.sqrt(sigma2) * ndtri(u) - sigma2 / 2)
-    exponential = -mean * np.log1p(-u)
-    service = np.where(dist == "lognormal", lognormal, np.where(dist == "exponential", exponential, mean))
+    dist = np.array(catalogue.service_dist)
+    service = np.repeat(catalogue.service_minutes[needs.item][:, None], k, axis=1)  # deterministic
+    for rows in (np.flatnonzero(dist[needs.item] == name) for name in ("lognormal", "exponential")):
+        if len(rows):
+            service[rows] = _service_quantile(dist[needs.item[rows[0]]], service[rows],
+                                              catalogue.service_cv[needs.item[rows]][:, None], u[rows])
     delay = streams["delay"]
     return Draws(
         go_delay=delay.exponential(go_delay_days * DAY, n) if go_delay_days > 0 else np.zeros(n),
         u_choice=streams["choice"].random((n, 3)),
-        service=np.broadcast_to(service, (n, k)).copy(),
+        service=service,
         materials=streams["materials"].random((n, k)),
         errors=streams["errors"].random((n, k)),
         audit=streams["audit"].random((n, 2)),
@@ -85,3 +84,11 @@ def generate_draws(needs: Needs, catalogue, streams: dict, go_delay_days: float,
         rework=delay.exponential(rework_days * DAY, (n, k)) if rework_days > 0 else np.zeros((n, k)),
         referral=streams["referral"].random(n),
     )
+
+
+def _service_quantile(dist: str, mean: np.ndarray, cv: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Service minutes at quantile u: lognormal with the catalogue's mean and cv, or exponential."""
+    if dist == "exponential":
+        return -mean * np.log1p(-u)
+    sigma2 = np.log1p(cv ** 2)
+    return mean * np.exp(np.sqrt(sigma2) * ndtri(u) - sigma2 / 2)
