@@ -56,7 +56,7 @@ class Flow:
             self._plan_door(r, t_from, WAIT)
         else:
             r.account(WAIT, t_from)
-            self._schedule(r, "online", t_from)
+            self._online_at(r, t_from)
 
     def _schedule(self, r: Request, step: str, at: float) -> None:
         r.step = step
@@ -157,9 +157,12 @@ class Flow:
         self._schedule(r, "arrive", r.t_mark)
 
     def _incomplete(self, r: Request) -> bool:
+        """Materials are missing at this visit by the request's own draw; once the draws are used
+        up the resident has been told often enough, and brings everything."""
         m = self.m
-        k = r.reworks % m.draws.materials.shape[1]
-        if m.draws.materials[r.rid, k] < m.catalogue.p_incomplete[r.item] and not r.sent_back:
+        k = r.reworks
+        if k < m.draws.materials.shape[1] and m.draws.materials[r.rid, k] < m.catalogue.p_incomplete[r.item] \
+                and not r.sent_back:
             r.reworks += 1
             return True
         return False
@@ -318,13 +321,22 @@ class Flow:
         """The grid worker's round brings the file to the community station."""
         self._hand_off(r, self.m.time, at_street=False)
 
+    def _online_at(self, r: Request, t: float) -> None:
+        """An online submission touches nothing shared, so it is reviewed at once, unless a live
+        view watches the request wait for its moment or the moment is after the run's end."""
+        if (self.m.live and t > self.m.time) or t > self.m.stop:
+            return self._schedule(r, "online", t)
+        self._review_online(r, t)
+
     def _online(self, r: Request) -> None:
-        t = self.m.time
+        self._review_online(r, self.m.time)
+
+    def _review_online(self, r: Request, t: float) -> None:
         r.visits += 1
         if self._incomplete(r):
             t_again = t + self.m.draws.rework_delay(r)
             r.account(REWORK, t_again)
-            return self._schedule(r, "online", t_again)
+            return self._online_at(r, t_again)
         if r.t_accept != r.t_accept:
             r.t_accept = t
             r.service_radius_km = 0.0

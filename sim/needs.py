@@ -17,7 +17,7 @@ from scipy.special import ndtri
 from .calendar import DAY
 
 YEAR_MINUTES = 365 * DAY
-VISIT_DRAWS = 4  # draws kept per request for repeated visits; a fifth visit reuses the first
+VISIT_DRAWS = 4  # draws kept per request for repeated visits; a fifth reuses the first (materials: complete)
 
 
 @dataclass(frozen=True)
