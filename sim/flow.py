@@ -179,7 +179,7 @@ class Flow:
         m = self.m
         deciders = m.policy.deciders[r.item]
         community = m.community_of(r.resident)
-        specialist = "specialist" in deciders and bool(m.specialists_at[community])
+        specialist = "specialist" in deciders and bool(m.rota.at[community])
         if at_street and (specialist or "community" in deciders) and "back_office" not in deciders:
             r.account(HANDOFF, add_working_days(t, self.handoff["courier_days"]))
             return self._schedule(r, "carried", r.t_mark)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import metrics, survey
 from .agents import CommunityStation, GridWorker, Resident, Specialist, StreetCentre, WindowPool
-from .calendar import WEEK, Calendar
+from .calendar import DAY, WEEK, Calendar
 from .catalogue import load_catalogue
 from .choice import choose_channels
 from .flow import Flow
@@ -25,6 +25,7 @@ from .needs import generate_draws, generate_needs
 from .on_the_spot import OnTheSpot
 from .policy import DOOR, PHYSICAL, build_policy
 from .requests import Request, text_column, to_frame
+from .rota import Rota
 from .scenario import Scenario
 from .streams import spawn
 from .territory import build_territory
@@ -114,10 +115,7 @@ class GovernanceModel(mesa.Model):
         self.grid_workers = [[GridWorker(self, g) for _ in range(pts["grid"]["workers_per_grid"])]
                              for g in range(len(t.grid_xy))]
         self.specialists = [Specialist(self, cluster) for cluster in specialist_clusters(sc, t, pol)]
-        self.specialists_at = [[] for _ in self.communities]
-        for s in self.specialists:
-            for c in set(s.cluster):
-                self.specialists_at[c].append(s)
+        self.rota = Rota(self.specialists, len(self.communities), math.ceil(self.stop / DAY) + 1)
 
         building_street = t.building_street
         bxy = t.building_xy
@@ -295,16 +293,11 @@ class GovernanceModel(mesa.Model):
             return ready
         if self.draws.u_choice[r.rid, 2] >= self.scenario_values["staff"]["specialist"]["rota_awareness"]:
             return ready
-        station = self.communities[r.point]
-        day = math.floor(ready / 1440)
-        for d in range(day, day + 7 * max(1, max((len(s.cluster) for s in self.specialists_at[r.point]), default=1))):
-            if any(s.community_on(d) == station.index for s in self.specialists_at[r.point]):
-                return max(ready, d * 1440.0)
-        return ready
+        d = self.rota.next_visit(r.point, math.floor(ready / DAY))
+        return ready if d is None else max(ready, d * DAY)
 
     def specialist_present(self, station, t: float) -> bool:
-        day = math.floor(t / 1440)
-        return any(s.community_on(day) == station.index for s in self.specialists_at[station.index])
+        return self.rota.is_present(station.index, math.floor(t / DAY))
 
     # ---- staff time ---------------------------------------------------------------------------------
     def staff_minutes(self, kind: str, minutes: float) -> None:

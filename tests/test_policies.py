@@ -38,6 +38,20 @@ def test_rota_visit_every_n_days_delays_held_files_to_the_next_visit(cycle):
     assert held.handoff.mean() / DAY > (cycle - 1) / 2
 
 
+def test_the_rota_table_answers_as_the_rota_itself():
+    """Who is in on a day, and the next visit a rota-aware resident waits for, past the table too."""
+    model = sim.GovernanceModel(sim.load(SCENARIOS / "dingshan.toml", ["territory.scale=0.02", "run.weeks=2"]))
+    rota = model.rota
+    for c in range(len(model.communities)):
+        visiting = [s for s in model.specialists if c in s.cluster]
+        days = [d for d in range(rota.present.shape[1] + 40) if any(s.community_on(d) == c for s in visiting)]
+        assert days, "every Dingshan community has a specialist's day"
+        for day in range(rota.present.shape[1] + 20):
+            assert rota.is_present(c, day) == (day in days)
+            ahead = [d for d in days if day <= d < day + rota.horizon[c]]
+            assert rota.next_visit(c, day) == (ahead[0] if ahead else None)
+
+
 def test_proficiency_k_slows_community_service_by_k():
     """Common random numbers: the same request has the same expert minutes in both runs."""
     base = run_tiny(*DACHANG, "staff.community.proficiency=1.0").requests
