@@ -22,7 +22,8 @@ import pandas as pd
 
 from .calendar import add_working_days_array
 from .policy import PHYSICAL
-from .requests import COMPONENTS, TABLE_COLUMNS, TRAVEL, WAIT, Request, text_column
+from .requests import (BACK_OFFICE, COLLECTION, COMPONENTS, QUEUE, SERVICE, TABLE_COLUMNS, TRAVEL, WAIT, Request,
+                       text_column)
 
 PHYSICAL_SORTED = tuple(sorted(PHYSICAL))
 FIRST_VISIT, COLLECTION_TRIP = 0, 2  # columns of the arrival-spread draws: (trips + visits) at each trip
@@ -170,10 +171,11 @@ class OnTheSpot:
         t_done = self._done(rid, item, t_ready)
         trips = np.where(booked & m.catalogue.collect[item] & (not m.policy.switches["deliver_home"]), 2, 1)
         comps = np.zeros((n, len(COMPONENTS)))
-        comps[:, WAIT] = (arrival - travel) - t_need
+        comps[:, WAIT] = (arrival - travel) - t_need  # as `Request.account` adds them up, step by step
         comps[:, TRAVEL] = arrival - (arrival - travel)
-        settled = [start - arrival, end - start, np.zeros(n), t_ready - end, np.zeros(n), t_done - t_ready]
-        comps[:, TRAVEL + 1:] = np.where(booked[:, None], np.column_stack(settled), 0.0)
+        for component, until, since in ((QUEUE, start, arrival), (SERVICE, end, start), (BACK_OFFICE, t_ready, end),
+                                        (COLLECTION, t_done, t_ready)):
+            comps[:, component] = np.where(booked, until - since, 0.0)
         kind = np.searchsorted(PHYSICAL_SORTED, self.channel)[keep]
         text = {
             "step": text_column(("arrive", "done"), booked[keep].astype(np.int8)),
