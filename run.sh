@@ -2,6 +2,7 @@
 # One entry point for newcomers: sets up .venv (Python >= 3.12) on first use, then
 #   ./run.sh            runs the main job (compare the four models on the default scenario)
 #   ./run.sh test       runs the test suite
+#   ./run.sh bench      prints the speed and memory figures (benchmarks/run.py; --only NAME, --json)
 #   ./run.sh ARGS...    runs `python -m sim ARGS...`
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -49,5 +50,6 @@ export UNIGEN_DOWNLOAD_IF_MISSING=False MPLBACKEND=Agg
 case "${1:-}" in
   "") exec .venv/bin/python -m sim compare scenarios/centralised.toml scenarios/dingshan.toml scenarios/dachang.toml scenarios/xiaoding.toml ;;
   test) shift; exec .venv/bin/python -m pytest "$@" ;;
+  bench) shift; exec .venv/bin/python benchmarks/run.py "$@" ;;
   *) exec .venv/bin/python -m sim "$@" ;;
 esac

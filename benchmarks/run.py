@@ -1,8 +1,8 @@
 """Speed and memory figures, printed beside their targets (never asserted by a unit test).
 
-    python benchmarks/run.py                 # every benchmark
-    python benchmarks/run.py --only ciw      # one of: ciw, default, area, growth, parallel
-    python benchmarks/run.py --json
+    ./run.sh bench                 # every benchmark (python benchmarks/run.py in the environment)
+    ./run.sh bench --only ciw      # one of: ciw, default, area, growth, parallel
+    ./run.sh bench --json
 
 Each case runs in a fresh process so peak memory is its own. Wall times are also given as a
 ratio to a fixed pure-Python workload timed in the same command (`machine`), so figures taken
@@ -125,6 +125,7 @@ def bench_growth(base: float, repeats: int = 3) -> dict:
                  "territory.communities_per_street=5", "territory.area_km2=31.4", "run.weeks=52"]
         cases = [run_case(CENTRALISED, grown) for _ in range(repeats)]
         best = {key: min(c[key] for c in cases) for key in ("run_s", "wall_s", "peak_mb")}
+        best["requests_per_s"] = cases[0]["requests"] / best["wall_s"]
         rows.append({"streets": streets, **cases[0], **best})
 
     def slope(key: str) -> float:
