@@ -16,7 +16,6 @@ import heapq
 import json
 import math
 import random
-import resource
 import subprocess
 import sys
 import time

@@ -55,14 +55,6 @@ class Calendar:
     def from_specs(cls, specs) -> Calendar:
         return cls(tuple(_merge(iv for s in specs for iv in parse_spec(s))))
 
-    @property
-    def always_open(self) -> bool:
-        return self.intervals == ((0.0, WEEK),)
-
-    @property
-    def weekly_minutes(self) -> float:
-        return sum(e - s for s, e in self.intervals)
-
     def union(self, other: Calendar) -> Calendar:
         return Calendar(tuple(_merge(self.intervals + other.intervals)))
 

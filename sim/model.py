@@ -46,7 +46,6 @@ class GovernanceModel(mesa.Model):
         self._default_schedule.stop()
         self.step = self.advance
         self.seed = seed
-        self.scenario_file = scenario
         self.scenario_values = v = scenario.values
         run = v["run"]
         self.warmup_end = run["warmup_weeks"] * WEEK

@@ -34,7 +34,6 @@ class Spec:
     hi: float | None = None
     choices: tuple[str, ...] = ()
     optional: bool = False
-    doc: str = ""
 
     def expected(self) -> str:
         if self.kind in ("enum", "list_enum"):
@@ -80,7 +79,6 @@ def count(lo=0, hi=MAX_COUNT, **kw):
 
 
 SHARE = num(0, 1)
-RATE = num(0, 1e6)
 MINUTES = num(0, 1e6)
 DAYS = num(0, 3650)
 COEF = num(-1e3, 1e3)
