@@ -312,8 +312,7 @@ class GovernanceModel(mesa.Model):
 
     # ---- results ------------------------------------------------------------------------------------
     def request_table(self) -> pd.DataFrame:
-        parts = [to_frame(self.requests), self.on_the_spot.frame()]
-        frame = pd.concat([p for p in parts if len(p)] or parts[:1])  # an empty part would turn str into object
+        frame = pd.concat([to_frame(self.requests), self.on_the_spot.frame()])
         frame = frame.sort_values("rid", kind="stable").reset_index(drop=True)
         t = self.territory
         cat = self.catalogue

@@ -55,9 +55,9 @@ WAIT, TRAVEL, QUEUE, SERVICE, HANDOFF, BACK_OFFICE, REWORK, COLLECTION = range(l
 TABLE_COLUMNS = (  # column, Request attribute, dtype
     ("rid", "rid", np.int64), ("resident", "resident", np.int64), ("item_index", "item", np.int64),
     ("t_need", "t_need", float), ("t_accept", "t_accept", float), ("t_decided", "t_decided", float),
-    ("t_done", "t_done", float), ("step", "step", object), ("channel", "channel", object),
+    ("t_done", "t_done", float), ("step", "step", "str"), ("channel", "channel", "str"),
     ("point", "point", np.int64), ("service_radius_km", "service_radius_km", float),
-    ("decided_by", "decided_by", object), ("trips", "trips", np.int64), ("visits", "visits", np.int64),
+    ("decided_by", "decided_by", "str"), ("trips", "trips", np.int64), ("visits", "visits", np.int64),
     ("reworks", "reworks", np.int64), ("turned_away", "turned_away", np.int64), ("error", "error", bool),
     ("audited", "audited", bool), ("sent_back", "sent_back", bool),
 )
@@ -68,7 +68,7 @@ def to_frame(requests: list[Request]) -> pd.DataFrame:
     components sum exactly to its latency; an open request's components are those planned so far."""
     comps = np.array([r._components for r in requests], dtype=float).reshape(len(requests), len(COMPONENTS))
     frame = pd.DataFrame({
-        column: np.array([getattr(r, attribute) for r in requests], dtype=dtype)
+        column: (pd.array if dtype == "str" else np.array)([getattr(r, attribute) for r in requests], dtype=dtype)
         for column, attribute, dtype in TABLE_COLUMNS
     })
     for j, name in enumerate(COMPONENTS):
