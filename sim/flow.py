@@ -157,8 +157,8 @@ class Flow:
         self._schedule(r, "arrive", r.t_mark)
 
     def _incomplete(self, r: Request) -> bool:
-        """Materials are missing at this visit by the request's own draw; once the draws are used
-        up the resident has been told often enough, and brings everything."""
+        """Materials are missing at this visit by the request's own draw, until `catalogue.rework_limit`
+        rounds of missing documents: by then the resident has been told often enough."""
         m = self.m
         k = r.reworks
         if k < m.draws.materials.shape[1] and m.draws.materials[r.rid, k] < m.catalogue.p_incomplete[r.item] \

@@ -62,7 +62,7 @@ class GovernanceModel(mesa.Model):
 
         self.needs = generate_needs(self.catalogue, self.elderly, self.stop, v["catalogue"]["demand_scale"], streams["needs"])
         self.draws = generate_draws(self.needs, self.catalogue, streams, v["residents"]["go_delay_days"],
-                                    v["catalogue"]["rework_days"])
+                                    v["catalogue"]["rework_days"], v["catalogue"]["rework_limit"])
         self.chosen = choose_channels(self)
         self.survey_rng = streams["survey"]
         self.requests: list[Request] = []

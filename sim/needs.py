@@ -17,7 +17,7 @@ from scipy.special import ndtri
 from .calendar import DAY
 
 YEAR_MINUTES = 365 * DAY
-VISIT_DRAWS = 4  # draws kept per request for repeated visits; a fifth reuses the first (materials: complete)
+VISIT_DRAWS = 4  # draws kept per request for repeated visits; a fifth visit reuses the first
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Draws:
     go_delay: np.ndarray  # (N,) minutes between a need and acting on it
     u_choice: np.ndarray  # (N,3) channel choice; picked up on a proactive visit; knows the rota
     service: np.ndarray  # (N,K) expert window minutes per visit
-    materials: np.ndarray  # (N,K) uniform: incomplete materials at each visit
+    materials: np.ndarray  # (N,catalogue.rework_limit) uniform: incomplete materials at each visit till the limit
     errors: np.ndarray  # (N,K) uniform: a wrong decision
     audit: np.ndarray  # (N,2) uniform: audited; error detected
     spread: np.ndarray  # (N,K) uniform: where in a session the resident arrives
@@ -63,7 +63,8 @@ def generate_needs(catalogue, elderly: np.ndarray, horizon: float, demand_scale:
     return Needs(t[order], np.concatenate(rs)[order].astype(np.int64), np.concatenate(items)[order].astype(np.int64))
 
 
-def generate_draws(needs: Needs, catalogue, streams: dict, go_delay_days: float, rework_days: float) -> Draws:
+def generate_draws(needs: Needs, catalogue, streams: dict, go_delay_days: float, rework_days: float,
+                   rework_limit: int) -> Draws:
     n, k = len(needs), VISIT_DRAWS
     u = streams["service"].random((n, k))
     dist = np.array(catalogue.service_dist)
@@ -77,7 +78,7 @@ def generate_draws(needs: Needs, catalogue, streams: dict, go_delay_days: float,
         go_delay=delay.exponential(go_delay_days * DAY, n) if go_delay_days > 0 else np.zeros(n),
         u_choice=streams["choice"].random((n, 3)),
         service=service,
-        materials=streams["materials"].random((n, k)),
+        materials=streams["materials"].random((n, rework_limit)),
         errors=streams["errors"].random((n, k)),
         audit=streams["audit"].random((n, 2)),
         spread=streams["spread"].random((n, k)),

@@ -103,7 +103,8 @@ class OnTheSpot:
             ok |= (channel == ch) & table[item]
         if m.policy.switches["proactive_elderly"]:
             ok &= ~(m.elderly[m.needs.resident] & (d.u_choice[:, 1] < m.scenario_values["proactive"]["reach"]))
-        ok &= ~(d.materials[:, 0] < cat.p_incomplete[item])
+        if d.materials.shape[1]:
+            ok &= ~(d.materials[:, 0] < cat.p_incomplete[item])
         street_may = np.array(["street" in dec for dec in deciders], bool)[item]
         ok &= ~((channel == "community") & street_may & (d.referral < m.scenario_values["handoff"]["referral_share"]))
         staff, audit = m.scenario_values["staff"], m.scenario_values["audit"]

@@ -145,6 +145,7 @@ SCHEMA: dict = {
     "catalogue": {
         "file": Spec("path"),
         "rework_days": DAYS,
+        "rework_limit": count(0, 100),
         "pickup_minutes": MINUTES,
         "demand_scale": num(0, 1000),
         "items": MapOf(MapOf(Spec("scalar")), optional=True),

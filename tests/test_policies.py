@@ -52,6 +52,14 @@ def test_the_rota_table_answers_as_the_rota_itself():
             assert rota.next_visit(c, day) == (ahead[0] if ahead else None)
 
 
+@pytest.mark.parametrize("limit", [0, 2])
+def test_missing_documents_come_back_at_most_rework_limit_times(limit):
+    codes = sim.GovernanceModel(sim.load(TINY)).catalogue.code
+    t = run_tiny(f"catalogue.rework_limit={limit}", *[f"catalogue.items.{c}.p_incomplete=0.99" for c in codes]).requests
+    for_documents = t.reworks - t.sent_back  # an audit send-back is a rework too
+    assert for_documents.max() == limit and (for_documents == limit).mean() > 0.8
+
+
 def test_proficiency_k_slows_community_service_by_k():
     """Common random numbers: the same request has the same expert minutes in both runs."""
     base = run_tiny(*DACHANG, "staff.community.proficiency=1.0").requests
