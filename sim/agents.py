@@ -110,20 +110,21 @@ class GridWorker(mesa.Agent):
 class Specialist(mesa.Agent):
     """授权专员: employed by the street, visits the communities of a cluster on a weekly rota.
 
-    One visit a working day; travel from the street centre and back is staff time. At the start
-    of a visit the files held since the last one are decided first, then walk-ins.
+    One visit on each visit day (weekdays, 0 = Monday); travel from the street centre and back is
+    staff time. At the start of a visit the files held since the last one are decided first, then
+    walk-ins.
     """
 
-    def __init__(self, model, cluster: list[int]):
+    def __init__(self, model, cluster: list[int], weekdays: tuple[int, ...]):
         super().__init__(model)
-        self.cluster = cluster
+        self.cluster, self.weekdays = cluster, weekdays
 
     def community_on(self, day: int) -> int | None:
-        """The community this specialist visits on a given day, or None on weekends."""
-        if day % 7 >= 5:
+        """The community this specialist visits on a given day, or None on a day without visits."""
+        if day % 7 not in self.weekdays:
             return None
-        workday = (day // 7) * 5 + day % 7
-        return self.cluster[workday % len(self.cluster)]
+        visit = (day // 7) * len(self.weekdays) + self.weekdays.index(day % 7)
+        return self.cluster[visit % len(self.cluster)]
 
     def schedule_next_visit(self, after: float) -> None:
         day = math.floor(after / DAY)

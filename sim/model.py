@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import metrics, survey
 from .agents import CommunityStation, GridWorker, Resident, Specialist, StreetCentre, WindowPool
-from .calendar import DAY, WEEK, Calendar
+from .calendar import DAY, DAYS, WEEK, Calendar
 from .catalogue import load_catalogue
 from .choice import choose_channels
 from .flow import Flow
@@ -30,8 +30,6 @@ from .scenario import Scenario
 from .streams import spawn
 from .territory import build_territory
 
-
-WEEKDAYS = Calendar.from_specs(["Mon-Fri 00:00-24:00"])  # specialists visit on working days
 
 
 class GovernanceModel(mesa.Model):
@@ -113,7 +111,9 @@ class GovernanceModel(mesa.Model):
             self.communities.append(c)
         self.grid_workers = [[GridWorker(self, g) for _ in range(pts["grid"]["workers_per_grid"])]
                              for g in range(len(t.grid_xy))]
-        self.specialists = [Specialist(self, cluster) for cluster in specialist_clusters(sc, t, pol)]
+        clusters = specialist_clusters(sc, t, pol)
+        weekdays = specialist_weekdays(sc, pol) if clusters else ()
+        self.specialists = [Specialist(self, cluster, weekdays) for cluster in clusters]
         self.rota = Rota(self.specialists, len(self.communities), math.ceil(self.stop / DAY) + 1)
 
         building_street = t.building_street
@@ -379,7 +379,8 @@ class GovernanceModel(mesa.Model):
             "street": sum(s.pools["street"].windows for s in self.streets) * hours["street"].minutes_open(t0, t1),
             "community": sum(c.pools["community"].windows for c in self.communities)
             * hours["community"].minutes_open(t0, t1),
-            "specialist": len(self.specialists) * hours["community"].intersect(WEEKDAYS).minutes_open(t0, t1),
+            "specialist": len(self.specialists) * hours["community"].intersect(visit_calendar(
+                self.scenario_values["staff"]["specialist"]["visit_days"])).minutes_open(t0, t1),
             "grid": sum(len(ws) for ws in self.grid_workers) * hours["grid"].minutes_open(t0, t1),
         }
         out = {}
@@ -426,6 +427,19 @@ def specialist_clusters(sc: Scenario, territory, policy) -> list[list[int]]:
     return clusters
 
 
+def visit_calendar(days: list[str]) -> Calendar:
+    """The whole of each specialist visit day, as a weekly calendar."""
+    return Calendar.from_specs([f"{d} 00:00-24:00" for d in days])
+
+
+def specialist_weekdays(sc: Scenario, policy) -> tuple[int, ...]:
+    """The weekdays of specialists' visits (0 = Monday); a visit needs the community stations open."""
+    days = sc["staff"]["specialist"]["visit_days"]
+    if policy.hours["community"].intersect(visit_calendar(days)).intervals:
+        return tuple(sorted({DAYS.index(d) for d in days}))
+    raise sc.error("staff.specialist.visit_days", "at least one weekday on which community stations are open")
+
+
 def _clusters(sc: Scenario, territory) -> list[list[int]]:
     cfg = sc["staff"]["specialist"]
     names = {n: i for i, n in enumerate(territory.community_names_en)}
@@ -462,7 +476,8 @@ def check(scenario: Scenario) -> None:
     territory = build_territory(_territory_cfg(scenario["territory"]), spawn(0)["territory"], scenario.where("territory"))
     policy = build_policy(scenario, load_catalogue(scenario["catalogue"]["file"], scenario["catalogue"].get("items"),
                                                    scenario.where("catalogue.items")))
-    specialist_clusters(scenario, territory, policy)
+    if specialist_clusters(scenario, territory, policy):
+        specialist_weekdays(scenario, policy)
 
 
 def _pool_busy(points, kind: str) -> float:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .calendar import DAYS as WEEKDAY_NAMES
 from .calendar import SPEC_FORMAT, parse_spec
 from .errors import ScenarioError
 
@@ -168,6 +169,7 @@ SCHEMA: dict = {
             "when_absent": Spec("enum", choices=("hold", "send_to_street")),
             "preaccept_minutes": MINUTES,
             "rota_awareness": SHARE,
+            "visit_days": Spec("list_enum", choices=WEEKDAY_NAMES),
             "rota": TableList({"communities": Spec("list_str")}),
         },
     },

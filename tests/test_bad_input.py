@@ -54,6 +54,9 @@ BAD_FILES = [
     ("nodata.toml", "validate", '[catalogue]\nfile = "missing.csv"\n', ["catalogue.file", "missing.csv"]),
     ("empty.toml", "run", '[territory]\npreset = "explicit"\n', ["territory"]),
     ("cal.toml", "run", '[calendars]\noffice = ["Mon-Fri 08:30-25:00"]\n', ["calendars.office"]),
+    ("day.toml", "validate", '[staff.specialist]\nvisit_days = ["Funday"]\n', ["staff.specialist.visit_days", "Mon"]),
+    ("closed.toml", "validate", '[staff.specialist]\ncount = 1\nvisit_days = ["Sun"]\n',
+     ["staff.specialist.visit_days", "community stations are open"]),
 ]
 
 

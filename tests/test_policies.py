@@ -122,6 +122,13 @@ def test_community_forwarding_hands_street_items_to_the_street_by_courier():
     assert (fwd.handoff >= 2 * DAY - 1e-6).all()  # two working days at least
 
 
+def test_specialists_decide_only_on_their_visit_days():
+    t = run_tiny(*DINGSHAN, "staff.specialist.count=1", 'staff.specialist.visit_days=["Mon", "Wed"]').requests
+    by_specialist = t[t.decided_by == "specialist"]
+    assert len(by_specialist) > 20
+    assert set((by_specialist.t_decided // DAY % 7).astype(int)) == {0, 2}
+
+
 def test_send_to_street_when_no_specialist_is_present():
     t = run_tiny(*DINGSHAN, "staff.specialist.count=1", 'staff.specialist.when_absent="send_to_street"',
                  "staff.specialist.rota_awareness=0.0", "switches.online=false").requests
