@@ -216,6 +216,12 @@ class GovernanceModel(mesa.Model):
             return int(self.territory.building_street[b])
         return int(self.territory.building_community[b])
 
+    def points_for(self, channel: np.ndarray, res: np.ndarray) -> np.ndarray:
+        """`point_for` for many requests at once."""
+        b = self.home[res]
+        centre = self.nearest_street if self.policy.switches["any_street_centre"] else self.territory.building_street
+        return np.where(channel == "street", centre[b], self.territory.building_community[b])
+
     def point(self, r: Request):
         return self.points_of("street" if r.channel == "street" else "community")[r.point]
 
@@ -226,6 +232,16 @@ class GovernanceModel(mesa.Model):
         if station.index == self.territory.building_street[b]:
             return float(self.km_street[b])
         return float(self.territory.road_km(self.territory.building_xy[b:b + 1], station.xy[None])[0, 0])
+
+    def radii_km(self, channel: np.ndarray, res: np.ndarray, point: np.ndarray) -> np.ndarray:
+        """`radius_km` for many requests at once, each to its `point` of its channel's kind."""
+        t, b = self.territory, self.home[res]
+        km = self.km_community[b]
+        street = channel == "street"
+        to, home = point[street], b[street]
+        xy = t.building_xy[home] - t.street_xy[to]
+        km[street] = np.where(to == t.building_street[home], self.km_street[home], np.hypot(xy[:, 0], xy[:, 1]) * t.circuity)
+        return km
 
     def minutes_for_km(self, km: float, res: int) -> float:
         cfg = self.scenario_values["residents"]

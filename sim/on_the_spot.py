@@ -38,8 +38,8 @@ class OnTheSpot:
         rid = np.flatnonzero(self.mask)
         res = m.needs.resident[rid]
         channel = m.chosen[rid]  # the staff who take it at this channel decide it
-        point = self._point(channel, m.home[res])
-        km = self._km(channel, m.home[res], point)
+        point = m.points_for(channel, res)
+        km = m.radii_km(channel, res, point)
         travel = m.minutes_for_km_array(km, res)
         arrival = m.arrival_times(channel, res, m.needs.t[rid] + m.draws.go_delay[rid] + travel,
                                   m.draws.spread[rid, FIRST_VISIT])
@@ -53,22 +53,6 @@ class OnTheSpot:
         self.end = np.full(len(order), np.nan)
         self.joined = np.zeros(len(order), bool)  # turned away at the window: now in the general flow
         self.next = 0
-
-    def _point(self, channel: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """`model.point_for`: the street centre or community station each request goes to."""
-        m = self.m
-        centre = m.nearest_street if m.policy.switches["any_street_centre"] else m.territory.building_street
-        return np.where(channel == "street", centre[b], m.territory.building_community[b])
-
-    def _km(self, channel: np.ndarray, b: np.ndarray, point: np.ndarray) -> np.ndarray:
-        """`model.radius_km`: road km from home to the point."""
-        m, t = self.m, self.m.territory
-        km = m.km_community[b]
-        street = channel == "street"
-        to, home = point[street], b[street]
-        xy = t.building_xy[home] - t.street_xy[to]
-        km[street] = np.where(to == t.building_street[home], m.km_street[home], np.hypot(xy[:, 0], xy[:, 1]) * t.circuity)
-        return km
 
     def _windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each arrival's window pool (an index into `_pools`) and the end of its open session."""
