@@ -48,7 +48,7 @@ def run_case(scenario: Path, overrides: list[str]) -> dict:
         "import sim\n"
         "m = sim.GovernanceModel(sim.load(sys.argv[1], sys.argv[2:]))\n"
         "t1 = time.perf_counter(); m.run(); t2 = time.perf_counter()\n"
-        "r = m.results(); t3 = time.perf_counter()\n"
+        "r = sim.measure(m); t3 = time.perf_counter()\n"
         "print(json.dumps({'residents': len(m.home), 'requests': len(r.requests), 'build_s': t1 - t0,"
         " 'run_s': t2 - t1, 'metrics_s': t3 - t2, 'wall_s': t3 - t0,"
         " 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
@@ -151,8 +151,8 @@ def bench_parallel(base: float) -> dict:
     from distributed import LocalCluster
 
     sys.path.insert(0, str(ROOT))
-    from sim.experiment import load_design, tasks_for
-    from sim.runner import replicate_seeds, run_tasks, runs_table
+    from sim.studies.experiment import load_design, tasks_for
+    from sim.runs.runner import replicate_seeds, run_tasks, runs_table
 
     exp, cells = load_design(HEADLINE)
     tasks, _ = tasks_for(exp, cells, replicate_seeds(exp.seed, exp.replicates))

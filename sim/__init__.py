@@ -5,7 +5,8 @@
     result.metrics["service_radius_km"]["mean"], result.requests.head()
 """
 
-from .model import GovernanceModel, RunResult, simulate as run
-from .scenario import load
+from sim.engine.model import GovernanceModel
+from sim.measure.results import RunResult, measure, simulate as run
+from sim.scenario.files import load
 
-__all__ = ["GovernanceModel", "RunResult", "load", "run"]
+__all__ = ["GovernanceModel", "RunResult", "load", "measure", "run"]

@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ScenarioError
+from sim.paths import ROOT
+from sim.measure.results import measure
+from sim.errors import ScenarioError
 
 
 def _scenario_args(p: argparse.ArgumentParser) -> None:
@@ -33,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validity", help="check the model against queueing theory; writes docs/validation.md")
     p.add_argument("--replicates", type=int, default=10)
     p.add_argument("--weeks", type=float, default=20)
-    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "validation.md")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "validation.md")
     p = sub.add_parser("compare", help="compare scenarios against the first, with common random numbers, "
                                        "95%% intervals, figures and a report")
     p.add_argument("scenarios", type=Path, nargs="+", help="scenario files; the first is the baseline")
@@ -74,16 +76,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_run(args) -> int:
-    from .model import GovernanceModel
-    from .metrics import format_summary
-    from .output import write_run
-    from .scenario import load
+    from sim.engine.model import GovernanceModel
+    from sim.measure.metrics import format_summary
+    from sim.runs.output import write_run
+    from sim.scenario.files import load
 
     scenario = load(args.scenario, args.overrides)
     started = time.perf_counter()
     model = GovernanceModel(scenario, args.seed)
     model.run()
-    result = model.results()
+    result = measure(model)
     wall = time.perf_counter() - started
     if args.out:
         write_run(args.out, scenario, model.seed, result)
@@ -98,8 +100,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .model import check
-    from .scenario import load
+    from sim.engine.model import check
+    from sim.scenario.files import load
 
     for path in args.scenarios:
         check(load(path, args.overrides))
@@ -108,7 +110,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_validity(args) -> int:
-    from .validation import validation_table
+    from sim.validity.queueing import validation_table
 
     table = validation_table(args.replicates, args.weeks)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -118,8 +120,8 @@ def cmd_validity(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .compare import compare, default_out, summary_json
-    from .report import terminal
+    from sim.studies.compare import compare, default_out, summary_json
+    from sim.present.report import terminal
 
     for option in ("replicates", "workers"):
         value = getattr(args, option)
@@ -147,8 +149,8 @@ def cmd_compare(args) -> int:
 
 
 def cmd_experiment(args) -> int:
-    from .experiment import experiment, plan, summary_json
-    from .experiment_report import TEXT, terminal
+    from sim.studies.experiment import experiment, plan, summary_json
+    from sim.present.experiment_report import TEXT, terminal
 
     if args.plan:
         print(plan(args.file, args.seed), end="")
@@ -179,7 +181,7 @@ def cmd_app(args) -> int:
     import os
     import socket
 
-    from .live import policies
+    from sim.teaching.live import policies
 
     if not policies(args.scenario_dir):
         raise ScenarioError("python -m sim app", "--scenario-dir", f"a folder with policy files (*.toml); "
@@ -191,13 +193,13 @@ def cmd_app(args) -> int:
         with socket.socket() as s:
             s.bind((args.host, 0))
             port = s.getsockname()[1]
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(ROOT)
     env = {**os.environ, "SIM_APP_SCENARIOS": str(args.scenario_dir.resolve()), "SIM_APP_SCALE": str(args.scale),
            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg",
            "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette"}
     print(f"Teaching app: http://{args.host}:{port}/  (Ctrl+C stops it)", flush=True)
-    argv = [sys.executable, "-m", "solara", "run", "sim.app", "--host", args.host, "--port", str(port),
+    argv = [sys.executable, "-m", "solara", "run", "sim.teaching.app", "--host", args.host, "--port", str(port),
             "--production", "--no-open", "--log-level", "warning"]
     os.execve(sys.executable, argv, env)
 

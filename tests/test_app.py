@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from helpers import ROOT, SCENARIOS
-from sim import app, cli, labels
-from sim.live import (AS_FILE, NONE, ON, QUEUEING, SERVED, STATES, TRAVELLING, LiveModel, _counters, overrides,
+from sim import cli
+from sim.teaching import app
+from sim.present import labels
+from sim.teaching.live import (AS_FILE, NONE, ON, QUEUEING, SERVED, STATES, TRAVELLING, LiveModel, _counters, overrides,
                       policies)
-from sim.live_figures import MapPicture, charts_figure, png
+from sim.teaching.live_figures import MapPicture, charts_figure, png
 
 TUESDAY_10 = 24 + 10  # steps of one hour from Monday 00:00
 
@@ -180,7 +182,7 @@ def test_app_command_prints_the_address_and_serves_the_page(monkeypatch, capsys)
     argv, env = calls[0]
     port = argv[argv.index("--port") + 1]
     assert f"http://127.0.0.1:{port}/" in capsys.readouterr().out and int(port) > 0
-    assert argv[argv.index("run") + 1] == "sim.app"
+    assert argv[argv.index("run") + 1] == "sim.teaching.app"
     assert env["SIM_APP_SCALE"] == "0.05" and env["SIM_APP_SCENARIOS"] == str(SCENARIOS)
     assert str(ROOT) in env["PYTHONPATH"]
 

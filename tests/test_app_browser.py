@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from helpers import ROOT
-from sim.app import PLAY_MS
+from sim.teaching.app import PLAY_MS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -14,11 +14,11 @@ from matplotlib.figure import Figure
 
 import sim
 from helpers import ROOT, SCENARIOS
-from sim.access import access_map
-from sim.compare import RESULT_FILES, compare
-from sim.labels import HEADLINE
-from sim.runner import RUN_COLUMNS, Task, read_run, replicate_seeds, run_folder, run_tasks
-from sim.stats import SUMMARY_COLUMNS
+from sim.measure.access import access_map
+from sim.studies.compare import RESULT_FILES, compare
+from sim.present.labels import HEADLINE
+from sim.runs.runner import RUN_COLUMNS, Task, read_run, replicate_seeds, run_folder, run_tasks
+from sim.runs.stats import SUMMARY_COLUMNS
 
 # A cut-down Dingshan: a run takes a fraction of a second.
 TINY = ["territory.scale=0.02", "run.weeks=2", "run.warmup_weeks=1", "run.drain_weeks=2"]
@@ -173,8 +173,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, words):
 
 
 def test_chinese_figures_have_every_glyph(tmp_path):
-    from sim import figures, labels, reading, report
-    from sim.fonts import cjk_family, rc
+    from sim.present import figures, labels, reading, report
+    from sim.present.fonts import cjk_family, rc
 
     assert cjk_family() == "Noto Sans CJK SC"
     with warnings.catch_warnings():

@@ -9,11 +9,11 @@ from itertools import groupby
 import pytest
 
 from helpers import ROOT, SCENARIOS
-from sim import design
-from sim.design import format_plan, synthesize
+from sim.studies import design
+from sim.studies.design import format_plan, synthesize
 from sim.errors import ScenarioError
-from sim.experiment_file import load_experiment
-from sim.scenario import load, parse_override
+from sim.studies.experiment_file import load_experiment
+from sim.scenario.files import load, parse_override
 
 SHIPPED = sorted((ROOT / "experiments").glob("*.toml"))
 HEAD = f"""[experiment]

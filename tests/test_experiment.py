@@ -14,8 +14,8 @@ import pytest
 
 from helpers import ROOT, SCENARIOS
 from sim.cli import main
-from sim.effects import EFFECT_COLUMNS, effects, lookup
-from sim.experiment import RESULT_FILES
+from sim.runs.effects import EFFECT_COLUMNS, effects, lookup
+from sim.studies.experiment import RESULT_FILES
 
 # Short runs of a cut-down street: about a tenth of a second each, long enough to kill part-way.
 SMALL = {"territory": {"scale": 0.1}, "run": {"weeks": 4, "warmup_weeks": 1, "drain_weeks": 2}}

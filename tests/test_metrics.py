@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.metrics import BAND_LABELS, COMPONENTS, format_summary, headline, summarise
-from sim.survey import run_survey
+from sim.measure.metrics import BAND_LABELS, COMPONENTS, format_summary, headline, summarise
+from sim.measure.survey import run_survey
 
 DAY = 1440.0
 

@@ -8,9 +8,10 @@ import sys
 import numpy as np
 import pytest
 
+from sim.measure.results import measure
 import sim
-from sim.calendar import Calendar
-from sim.metrics import COMPONENTS
+from sim.world.calendar import Calendar
+from sim.measure.metrics import COMPONENTS
 from helpers import ROOT, SCENARIOS, SMALL, TINY, run_small, run_tiny
 
 SMALL_SCARCE = [*SMALL, "points.street.windows=1", "points.community.windows=1", "catalogue.demand_scale=30"]
@@ -101,7 +102,7 @@ def test_the_default_step_is_not_a_minute_of_empty_events():
 
 
 def test_residents_and_staff_are_mesa_agents():
-    from sim.agents import CommunityStation, GridWorker, Resident, StreetCentre
+    from sim.world.agents import CommunityStation, GridWorker, Resident, StreetCentre
 
     model = sim.GovernanceModel(sim.load(TINY))
     types = model.agents_by_type
@@ -117,7 +118,7 @@ def test_a_live_view_changes_no_number():
     live = sim.GovernanceModel(scenario, 5, live=True)
     batch.run()
     live.run()
-    assert live.results().requests.equals(batch.results().requests)
+    assert measure(live).requests.equals(measure(batch).requests)
     assert len(live.open) >= len(batch.open)
 
 
@@ -162,4 +163,4 @@ def test_stepping_the_clock_gives_the_same_run_as_running_it_at_once():
         times.append(stepped.time)
         assert all(r.t_need <= stepped.time for r in stepped.requests)
     assert times[0] == 45 and times[1] == 90
-    assert stepped.results().requests.equals(whole.results().requests)
+    assert measure(stepped).requests.equals(measure(whole).requests)

@@ -1,6 +1,6 @@
 """docs/ODD.md stays in step with the code.
 
-Every scenario key of `sim.scenario.SCHEMA` has a row in the assumptions table (and no row names a
+Every scenario key of `sim.scenario.files.SCHEMA` has a row in the assumptions table (and no row names a
 key the schema no longer has); every catalogue column is described; every random stream and every
 latency component is named. Names are looked for in backticks, so a common word ("service",
 "online") does not count by accident.
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.catalogue import COLUMNS
-from sim.metrics import COMPONENTS
-from sim.scenario import SCHEMA, MapOf, Spec, TableList
-from sim.streams import NAMES
+from sim.world.catalogue import COLUMNS
+from sim.measure.metrics import COMPONENTS
+from sim.scenario.files import SCHEMA, MapOf, Spec, TableList
+from sim.engine.streams import NAMES
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 ASSUMPTIONS = "Assumptions table"

@@ -5,8 +5,10 @@ import math
 import numpy as np
 import pytest
 
+from sim.measure.results import measure
 import sim
-from sim.calendar import DAY, Calendar
+from sim.clock import DAY
+from sim.world.calendar import Calendar
 from sim.errors import ScenarioError
 from helpers import SCENARIOS, TINY, run_small, run_tiny
 
@@ -157,7 +159,7 @@ def test_policy_errors_are_one_clear_line(override, words):
     overrides = ['authority.street.accept=["community"]', 'authority.street.decide=["specialist"]',
                  "staff.specialist.count=1", override]
     with pytest.raises(ScenarioError) as err:
-        from sim.model import check
+        from sim.engine.model import check
         check(sim.load(TINY, overrides))
     for w in words:
         assert w in str(err.value)
@@ -171,7 +173,7 @@ def test_an_unknown_switch_in_a_policy_file(tmp_path):
 
 
 def test_every_shipped_policy_validates():
-    from sim.model import check
+    from sim.engine.model import check
 
     for path in SCENARIOS.glob("*.toml"):
         check(sim.load(path))
@@ -182,7 +184,7 @@ def test_proactive_visits_take_a_need_only_before_the_resident_would_act():
                                                 "proactive.reach=1.0", "proactive.visit_interval_days=5",
                                                 "switches.online=false"]), 1)
     model.run()
-    t = model.results().requests
+    t = measure(model).requests
     door = t[(t.channel == "grid") & (t.reworks == 0) & t.t_accept.notna()]
     assert len(door) > 10 and (door.group == "elderly").all()
     visit = door.t_accept - model.scenario_values["points"]["grid"]["door_minutes"]

@@ -8,11 +8,12 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.measure.results import measure
 import sim
-from sim import agents
+from sim.world import agents
 from sim.errors import ScenarioError
-from sim.metrics import COMPONENTS
-from sim.scenario import CHANNELS
+from sim.measure.metrics import COMPONENTS
+from sim.scenario.files import CHANNELS
 from helpers import SCENARIOS
 
 ITEMS = ("DB", "YB", "SYDJ", "GTZZ", "JZZM", "CJR")
@@ -75,7 +76,7 @@ def test_invariants_hold_for_random_scenarios(tmp_path, monkeypatch, values, see
 
     monkeypatch.setattr(agents.WindowPool, "book", checked_book)
     model.run()
-    result = model.results()
+    result = measure(model)
     table = result.requests
 
     counts = result.metrics["requests"]
@@ -95,10 +96,10 @@ def test_invariants_hold_for_random_scenarios(tmp_path, monkeypatch, values, see
 
     again = sim.GovernanceModel(load_values(tmp_path, values), seed)
     again.run()
-    assert again.results().requests.equals(table)
+    assert measure(again).requests.equals(table)
     every_event = sim.GovernanceModel(load_values(tmp_path, values), seed, live=True)  # nothing settled in bulk
     every_event.run()
-    assert every_event.results().requests.equals(table)
+    assert measure(every_event).requests.equals(table)
 
 
 @settings(max_examples=60, deadline=None)
@@ -113,7 +114,7 @@ def test_any_text_as_a_scenario_file_is_a_clear_error_or_a_scenario(tmp_path_fac
 
 
 def leaf_keys():
-    from sim.scenario import SCHEMA, MapOf, Spec, TableList
+    from sim.scenario.files import SCHEMA, MapOf, Spec, TableList
 
     def walk(node, prefix):
         for key, sub in node.items():
@@ -135,7 +136,7 @@ hostile_values = st.one_of(
 @settings(max_examples=150, deadline=None)
 @given(key=st.sampled_from(leaf_keys()), value=hostile_values)
 def test_hostile_overrides_are_a_clear_error_or_a_valid_scenario(key, value):
-    from sim.model import check
+    from sim.engine.model import check
 
     literal = tomli_w.dumps({"v": value})[4:].strip() if not (isinstance(value, float) and math.isnan(value)) else "nan"
     try:
@@ -158,7 +159,7 @@ experiment_values = st.recursive(
 @given(doc=st.dictionaries(st.sampled_from(["experiment", "factors", "exclude", "other"]), experiment_values, max_size=3))
 def test_hostile_experiment_files_are_a_clear_error_or_an_experiment(tmp_path_factory, doc):
     """Whatever the file holds, loading it gives an experiment or one clear line, and writes nothing."""
-    from sim.experiment_file import load_experiment
+    from sim.studies.experiment_file import load_experiment
 
     folder = tmp_path_factory.mktemp("exp")
     path = folder / "fuzz.toml"
@@ -184,7 +185,7 @@ CALENDARS = [["Mon-Fri 08:30-12:00", "Mon-Fri 13:30-17:00"], ["Mon-Sun 00:00-24:
        specs=st.sampled_from(CALENDARS), days=st.sampled_from([0, 0.5, 1, 3, 5, 6.5, 12]))
 def test_calendar_arithmetic_for_many_times_matches_one_at_a_time(times, specs, days):
     """The bulk-settled requests use the array forms; the event flow the scalar ones."""
-    from sim.calendar import Calendar, add_working_days, add_working_days_array
+    from sim.world.calendar import Calendar, add_working_days, add_working_days_array
 
     calendar = Calendar.from_specs(specs)
     starts, ends = calendar.sessions(np.array(times))

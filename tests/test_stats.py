@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from sim.stats import (SUMMARY_COLUMNS, detection_power, interval, paired_difference, respondents_needed, summarise,
+from sim.runs.stats import (SUMMARY_COLUMNS, detection_power, interval, paired_difference, respondents_needed, summarise,
                        survey_detection)
-from sim.survey import Z95
+from sim.measure.survey import Z95
 
 
 def test_mean_interval_by_hand():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.errors import ScenarioError
-from sim.territory import _place_grids, build_territory
+from sim.world.territory import _place_grids, build_territory
 
 CSV = Path(__file__).resolve().parents[1] / "scenarios" / "data" / "jiangbei_streets.csv"
 WHERE = "test.toml"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sim.validation import CASES, check_case, jackson, md1, mmc
+from sim.validity.queueing import CASES, check_case, jackson, md1, mmc
 
 CHECKED = [c for c in CASES if not c[0].startswith("M/D/1") or "0.8" in c[0]]
 

@@ -1,0 +1,346 @@
+"""The flow of one request (DESIGN §3), as a chain of events on Mesa's scheduler.
+
+need → channel and time → travel → queue → service (incomplete materials: come back) → decided
+on the spot or handed off (held for a specialist, courier, back-office review) → back-office
+working days → result collected (a trip) or delivered → done.
+
+Each request's next action is `request.step`; `advance` dispatches on it. Time that nothing can
+change (travel, working days, courier) is computed, not waited for event by event, and every
+interval is attributed to one latency component as it is planned.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.clock import DAY
+from sim.world.calendar import add_working_days
+from sim.world.policy import DOOR, PHYSICAL
+from sim.engine.requests import (BACK_OFFICE, COLLECTION, HANDOFF, QUEUE, REWORK, SERVICE, TRAVEL, WAIT, Request)
+
+class Flow:
+    """Moves requests along; reads the policy, the residents' arrays and the per-request draws."""
+
+    def __init__(self, model):
+        self.m = model
+        sc = model.scenario_values
+        self.res = sc["residents"]
+        self.cat = sc["catalogue"]
+        self.staff = sc["staff"]
+        self.handoff = sc["handoff"]
+        self.audit = sc["audit"]
+        self.points = sc["points"]
+        self.proactive = sc["proactive"]
+
+    # ---- dispatch -------------------------------------------------------------------------
+    def advance(self, r: Request) -> None:
+        getattr(self, "_" + r.step)(r)
+
+    def _need(self, r: Request) -> None:
+        m = self.m
+        res = r.resident
+        t_from = r.t_need + m.draws.go_delay[r.rid]
+        visit = self._proactive_visit_time(r)
+        if visit <= t_from:
+            # 代办: the grid worker takes the file at the door and carries it to whoever may decide
+            r.channel = "grid"
+            r.account(WAIT, visit)
+            return self._schedule(r, "door", visit)
+        channel = m.chosen[r.rid]
+        r.channel = channel
+        if channel in PHYSICAL:
+            r.point = m.point_for(channel, res)
+            self._plan_visit(r, t_from, WAIT, TRAVEL)
+        elif channel in DOOR:
+            self._plan_door(r, t_from, WAIT)
+        else:
+            r.account(WAIT, t_from)
+            self._online_at(r, t_from)
+
+    def _schedule(self, r: Request, step: str, at: float) -> None:
+        r.step = step
+        self.m.schedule_event(r.advance, at=at)
+
+    # ---- visits to a point ------------------------------------------------------------------
+    def _plan_visit(self, r: Request, t_from: float, wait_component: int, travel_component: int) -> None:
+        """Go to the request's point at the resident's next feasible time."""
+        m = self.m
+        station = m.point(r)
+        travel = m.travel_minutes(r.resident, station)
+        arrival = m.arrival_time(r, station, t_from + travel)
+        r.account(wait_component, arrival - travel)
+        r.account(travel_component, arrival)
+        r.trips += 1
+        if arrival == m.time:
+            return self._arrive(r)
+        self._schedule(r, "arrive", arrival)
+
+    def _arrive(self, r: Request) -> None:
+        """At the point: take a place in the window queue. Under FIFO nothing later can change
+        this request's start, so what follows the service is settled now, and events are
+        scheduled only where shared state is touched again (another visit, a held file)."""
+        m = self.m
+        t = m.time
+        station = m.point(r)
+        staff = self._acceptor(r, station, t)
+        if staff == "send_to_street":
+            return self._refer_to_street(r, t)
+        pool = station.pools[staff]
+        minutes = self._service_minutes(r, staff)
+        booking = pool.book(t, minutes)
+        if booking is None:
+            r.turned_away += 1
+            return self._plan_visit(r, math.floor(t / DAY + 1) * DAY, WAIT, TRAVEL)
+        start, end = booking
+        r.visits += 1
+        r.at_point_until = end
+        r.account(QUEUE, start)
+        r.account(SERVICE, end)
+        if r.t_accept != r.t_accept:  # first acceptance fixes the service radius
+            r.service_radius_km = m.radius_km(r.resident, station)
+        self._served(r, end, staff)
+
+    def _acceptor(self, r: Request, station, t: float) -> str:
+        """Which staff at this point takes the request: the one authorised, else who pre-accepts."""
+        if r.channel == "terminal":
+            return "terminal"
+        if station.kind == "street":
+            return "street"
+        deciders = self.m.policy.deciders[r.item]
+        if "community" in deciders:
+            return "community"
+        if "specialist" in deciders and self.m.specialist_present(station, t):
+            return "specialist"
+        if "specialist" in deciders and self.staff["specialist"]["when_absent"] == "send_to_street":
+            return "send_to_street"
+        return "community"  # pre-accept and hand off (代收代转 or hold for the specialist)
+
+    def _service_minutes(self, r: Request, staff: str) -> float:
+        m = self.m
+        if staff == "community" and staff not in m.policy.deciders[r.item]:
+            return self.staff["specialist"]["preaccept_minutes"]
+        return m.draws.service[r.rid, r.visits % m.draws.service.shape[1]] * self.service_factor(staff)
+
+    def service_factor(self, staff: str) -> float:
+        """Window minutes relative to the catalogue's expert minutes, for staff who decide."""
+        if staff == "terminal":
+            return self.points["terminal"]["minutes_factor"]
+        return self.staff[staff]["proficiency"] if staff in self.staff else 1.0
+
+    def _served(self, r: Request, t: float, staff: str) -> None:
+        """What follows a service that ends at t (t may still be ahead of the clock)."""
+        if self._incomplete(r):
+            return self._plan_visit(r, t + self.m.draws.rework_delay(r), REWORK, REWORK)
+        if self._referred(r, staff):
+            return self._refer_to_street(r, t)
+        self._accepted(r, t)
+        deciders = self.m.policy.deciders[r.item]
+        if staff in deciders or staff == "terminal":
+            return self._decided(r, t, staff)
+        self._hand_off(r, t, at_street=(r.channel == "street"))
+
+    def _referred(self, r: Request, staff: str) -> bool:
+        """At a first visit, community staff send on a share of the requests street staff may decide."""
+        return (staff == "community" and r.visits == 1 and "street" in self.m.policy.deciders[r.item]
+                and self.m.draws.referral[r.rid] < self.handoff["referral_share"])
+
+    def _refer_to_street(self, r: Request, t: float) -> None:
+        """Community staff send the resident on, in person, to the street centre (在哪办、找谁办);
+        if it is closed when they get there, they wait for it to open."""
+        m = self.m
+        station = m.point(r)
+        street = m.streets[station.street]
+        r.channel, r.point = "street", street.index
+        r.account(TRAVEL, t + m.travel_between(station, street, r.resident))
+        r.account(WAIT, m.arrival_time(r, street, r.t_mark))
+        self._schedule(r, "arrive", r.t_mark)
+
+    def _incomplete(self, r: Request) -> bool:
+        """Materials are missing at this visit by the request's own draw, until `catalogue.rework_limit`
+        rounds of missing documents: by then the resident has been told often enough."""
+        m = self.m
+        k = r.reworks
+        if k < m.draws.materials.shape[1] and m.draws.materials[r.rid, k] < m.catalogue.p_incomplete[r.item] \
+                and not r.sent_back:
+            r.reworks += 1
+            return True
+        return False
+
+    def _accepted(self, r: Request, t: float) -> None:
+        if r.t_accept != r.t_accept:
+            r.t_accept = t
+
+    # ---- hand-offs ------------------------------------------------------------------------------
+    def _hand_off(self, r: Request, t: float, at_street: bool) -> None:
+        """The acceptor may not decide: the file goes to the nearest authorised staff, in this
+        order: a specialist's next visit or community staff at the resident's station, the back
+        office's review, street staff by courier."""
+        m = self.m
+        deciders = m.policy.deciders[r.item]
+        community = m.community_of(r.resident)
+        specialist = "specialist" in deciders and bool(m.rota.at[community])
+        if at_street and (specialist or "community" in deciders) and "back_office" not in deciders:
+            r.account(HANDOFF, add_working_days(t, self.handoff["courier_days"]))
+            return self._schedule(r, "carried", r.t_mark)
+        if specialist and not at_street:
+            if t > m.time:  # the file reaches the holding tray when the service ends
+                return self._schedule(r, "hold", t)
+            return self._hold(r)
+        if "community" in deciders and not at_street:
+            m.staff_minutes("community", self._decision_minutes(r, "community"))
+            return self._decided(r, t, "community")
+        if "back_office" in deciders:
+            t_dec = add_working_days(t, self.points["online"]["review_days"])
+            r.account(HANDOFF, t_dec)
+            return self._decided(r, t_dec, "back_office")
+        t_dec = t if at_street else add_working_days(t, self.handoff["courier_days"])
+        m.staff_minutes("street", self._decision_minutes(r, "street"))
+        r.account(HANDOFF, t_dec)
+        self._decided(r, t_dec, "street")
+
+    def _hold(self, r: Request) -> None:
+        r.step = "held"
+        self.m.communities[self.m.community_of(r.resident)].held.append(r)
+
+    def _decision_minutes(self, r: Request, staff: str) -> float:
+        m = self.m
+        return m.draws.service[r.rid, 0] * self.staff[staff]["proficiency"]
+
+    def specialist_arrives(self, station, t: float) -> None:
+        """A rota visit: travel is staff time; held files are decided first, in the order they came."""
+        m = self.m
+        m.staff_minutes("specialist_travel", m.specialist_travel_minutes(station))
+        held, station.held = station.held, []
+        pool = station.pools["specialist"]
+        for r in held:
+            _, end = pool.book(t, self._decision_minutes(r, "specialist"), session_end=math.inf)
+            r.account(HANDOFF, end)
+            self._decided(r, end, "specialist")
+
+    # ---- decision, audit, back office, result ---------------------------------------------------
+    def _decided(self, r: Request, t: float, by: str) -> None:
+        m = self.m
+        r.decided_by = by
+        r.t_decided = t
+        k = (r.reworks + int(r.sent_back)) % m.draws.errors.shape[1]
+        rate = self.staff[by]["error_rate"] if by in self.staff else 0.0
+        wrong = m.draws.errors[r.rid, k] < rate
+        r.error = r.error or wrong
+        if by == "community" and m.draws.audit[r.rid, 0] < self.audit["share"]:
+            r.audited = True
+            if wrong and m.draws.audit[r.rid, 1] < self.audit["detect"] and not r.sent_back:
+                return self._send_back(r, t)
+        t_ready = add_working_days(t, m.catalogue.back_office_days[r.item])
+        r.account(BACK_OFFICE, t_ready)
+        self._deliver(r, t_ready)
+
+    def _send_back(self, r: Request, t: float) -> None:
+        """The street's audit found the decision wrong: the resident must come again."""
+        r.sent_back = True
+        r.reworks += 1
+        t_notice = add_working_days(t, self.audit["days"])
+        r.account(HANDOFF, t_notice)
+        if r.channel in PHYSICAL:
+            return self._plan_visit(r, t_notice, REWORK, REWORK)
+        self._plan_door(r, t_notice, REWORK)
+
+    def _deliver(self, r: Request, t_ready: float) -> None:
+        m = self.m
+        if not m.catalogue.collect[r.item]:
+            r.account(COLLECTION, t_ready)
+            return self._finish(r, t_ready)
+        if r.channel in DOOR or r.channel == "online" or m.policy.switches["deliver_home"]:
+            t_done = add_working_days(t_ready, self.handoff["deliver_days"])
+            r.account(COLLECTION, t_done)
+            return self._finish(r, t_done)
+        station = m.point(r)
+        travel = m.travel_minutes(r.resident, station)
+        arrival = m.arrival_time(r, station, t_ready + m.draws.go_delay[r.rid] + travel)
+        r.trips += 1
+        t_done = arrival + self.cat["pickup_minutes"]
+        r.account(COLLECTION, t_done)
+        self._finish(r, t_done)
+
+    def _finish(self, r: Request, t_done: float) -> None:
+        """The request's end is settled. A live view sees it end when the clock gets there;
+        otherwise no event is needed, since nothing can change it any more."""
+        if self.m.live and t_done > self.m.time:
+            return self._schedule(r, "done", t_done)
+        r.t_done = t_done
+        r.step = "done"
+        self.m.finish(r)
+
+    def _done(self, r: Request) -> None:
+        self._finish(r, self.m.time)
+
+    # ---- at the door and online ---------------------------------------------------------------------
+    def _plan_door(self, r: Request, t_from: float, wait_component: int) -> None:
+        """A grid worker (or building head) comes to the door after the response time."""
+        days = self.points["building"]["response_days"] if r.channel == "building" else self.points["grid"]["response_days"]
+        arrival = self._on_round(r, add_working_days(t_from, days))
+        r.account(wait_component, arrival)
+        self._schedule(r, "door", arrival)
+
+    def _on_round(self, r: Request, t: float) -> float:
+        """The first moment from t when grid workers are on their rounds."""
+        session = self.m.policy.hours["grid"].session(t)
+        return t if session[0] == t else self.m.within_session(r, session)
+
+    def _proactive_visit_time(self, r: Request) -> float:
+        """When a grid worker's regular visit would pick an elderly resident's need up at the door;
+        inf when there is no such visit (switch off, not elderly, not reached). The need is taken
+        at the visit only if the visit comes before the resident would act on their own."""
+        m = self.m
+        if not (m.policy.switches["proactive_elderly"] and m.elderly[r.resident]
+                and m.draws.u_choice[r.rid, 1] < self.proactive["reach"]):
+            return math.inf
+        interval = self.proactive["visit_interval_days"] * DAY
+        phase = (r.resident * 0.6180339887) % 1.0 * interval  # residents' visits spread over the interval
+        return self._on_round(r, max(math.ceil((r.t_need - phase) / interval) * interval + phase, r.t_need))
+
+    def _door(self, r: Request) -> None:
+        m = self.m
+        t = m.time
+        minutes = self.points["grid"]["door_minutes"]
+        m.grid_door_visit(r, minutes)
+        r.visits += 1
+        r.account(SERVICE, t + minutes)
+        t += minutes
+        if self._incomplete(r):
+            return self._plan_door(r, t + m.draws.rework_delay(r), REWORK)
+        if r.t_accept != r.t_accept:
+            r.t_accept = t
+            r.service_radius_km = 0.0
+        r.point = m.community_of(r.resident)
+        t_round = add_working_days(t, self.handoff["round_days"])
+        r.account(HANDOFF, t_round)
+        self._schedule(r, "carried", t_round)
+
+    def _carried(self, r: Request) -> None:
+        """The grid worker's round brings the file to the community station."""
+        self._hand_off(r, self.m.time, at_street=False)
+
+    def _online_at(self, r: Request, t: float) -> None:
+        """An online submission touches nothing shared, so it is reviewed at once, unless a live
+        view watches the request wait for its moment or the moment is after the run's end."""
+        if (self.m.live and t > self.m.time) or t > self.m.stop:
+            return self._schedule(r, "online", t)
+        self._review_online(r, t)
+
+    def _online(self, r: Request) -> None:
+        self._review_online(r, self.m.time)
+
+    def _review_online(self, r: Request, t: float) -> None:
+        r.visits += 1
+        if self._incomplete(r):
+            t_again = t + self.m.draws.rework_delay(r)
+            r.account(REWORK, t_again)
+            return self._online_at(r, t_again)
+        if r.t_accept != r.t_accept:
+            r.t_accept = t
+            r.service_radius_km = 0.0
+        t_dec = add_working_days(t, self.points["online"]["review_days"])
+        r.account(HANDOFF, t_dec)
+        self._decided(r, t_dec, "back_office")  # online submissions are reviewed by the back office

@@ -1,0 +1,150 @@
+"""The experiment's figures, PNG and SVG, in the comparison's style: a main-effects plot and an
+interaction plot for each pair of factors, every panel one metric.
+
+Main-effect bars show the interval of each level's paired difference from the first level,
+drawn around the level's mean: the runs share their random numbers, so a difference is known
+far better than either mean, and a bar that misses the first level's line is a real difference.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.present.experiment_report import compared, metric_of, pairs
+from sim.runs.effects import lookup
+from sim.present.figures import LINE_STYLES, PALETTE, STYLE, FigureFile, save
+from sim.present.fonts import rc
+from sim.present.labels import metric_label
+
+COLUMNS = 4  # panels per row of an interaction plot
+VERDICT = {"better": "#2e7d32", "worse": "#c62828", "": "#616161"}
+
+TEXT = {
+    "en": {
+        "main": ("Main effects: each factor's levels, metric by metric",
+                 "Points: the mean of each level over the other factors and the replicates. Bars: the 95% interval "
+                 "of the level's difference from its reference (black point and dashed line: the factor's first "
+                 "level, or the first of each nest of levels), drawn around its mean; a bar that does not reach the "
+                 "dashed line is a real difference, coloured green where better and red where worse. Panels in a row "
+                 "share their scale, so the factors' effects can be compared by eye."),
+        "interaction": ("Interaction of {a} and {b}",
+                        "Each line is one level of {b}; points are the mean of each combination over the other factors "
+                        "and the replicates, with its 95% interval as a pale bar. Parallel lines mean that {a} and {b} act "
+                        "independently; lines that diverge or cross mean that the effect of one depends on the other. "
+                        "The intervals include the luck the replicates share, which cancels in the interaction "
+                        "contrasts of the report's table: judge the interaction there."),
+    },
+    "zh": {
+        "main": ("主效应：各因素各水平下的指标",
+                 "圆点为各水平在其他因素与各次重复上的均值。误差线为该水平与其参照水平（黑点与虚线：因素的第一个水平，"
+                 "嵌套时为每组的第一个水平）之差的95%置信区间，"
+                 "以该水平均值为中心绘制；未触及虚线即为显著差异，绿色表示改善，红色表示变差。同一行各图纵轴刻度相同，"
+                 "可直接比较各因素效应的大小。"),
+        "interaction": ("{a}与{b}的交互作用",
+                        "每条线代表{b}的一个水平；圆点为各组合在其他因素与各次重复上的均值，浅色竖条为其95%置信区间。线条平行表示"
+                        "{a}与{b}的作用相互独立；线条发散或交叉表示一个因素的效应取决于另一个因素。图中区间包含各次重复"
+                        "共有的随机因素，这部分在报告表格的交互作用对比中相互抵消：交互作用是否显著以表格为准。"),
+    },
+}
+
+
+def draw_all(folder: Path, r) -> list[FigureFile]:
+    """Draw the experiment `r` (a `sim.studies.experiment.Results`) into `folder`."""
+    text = TEXT[r.lang]
+    with mpl.rc_context(STYLE | rc(r.lang)):
+        written = [save(_main_effects(r), folder, "main_effects", *text["main"])]
+        for fa, fb in pairs(r):
+            x, lines = (fa, fb) if len(r.factors[fa]) >= len(r.factors[fb]) else (fb, fa)
+            title, caption = (s.format(a=x, b=lines) for s in text["interaction"])
+            written.append(save(_interaction(r, fa, fb, x), folder, f"interaction_{fa}_{fb}", title, caption))
+    return written
+
+
+def _scale(metric: str) -> float:
+    return 100.0 if metric_of(metric).unit == "share" else 1.0
+
+
+def _value(row, key: str) -> float:
+    return math.nan if row is None or row["n"] == 0 else float(row[key])
+
+
+def _main_effects(r) -> Figure:
+    metrics, factors = r.exp.metrics, r.factors
+    fig = Figure(figsize=(2.2 + 2.6 * len(factors), 0.8 + 2.1 * len(metrics)), layout="constrained")
+    axes = fig.subplots(len(metrics), len(factors), sharey="row", squeeze=False)
+    for row, metric in zip(axes, metrics):
+        info, scale = metric_of(metric), _scale(metric)
+        for ax, (factor, levels) in zip(row, factors.items()):
+            x = np.arange(len(levels))
+            means = [_value(lookup(r.effects, metric, "mean", factor, lv), "estimate") * scale for lv in levels]
+            bases = dict(compared(r, factor))
+            for base in [lv for lv in levels if lv not in bases]:  # a reference and the levels compared with it
+                group = [k for k, lv in enumerate(levels) if lv == base or bases.get(lv) == base]
+                ax.plot(group, [means[k] for k in group], color="#9e9e9e", lw=1, zorder=1)
+                ax.hlines(means[group[0]], min(group) - 0.3, max(group) + 0.3, color="black", ls="--", lw=0.8)
+                ax.plot(group[0], means[group[0]], "o", color="black", zorder=3)
+            for level, base in bases.items():
+                k = levels.index(level)
+                diff = lookup(r.effects, metric, "difference", factor, level)
+                verdict = "" if diff is None or not info.better else info.verdict(diff["estimate"], bool(diff["real"]))
+                half = _value(diff, "half_width") * scale
+                ax.errorbar(k, means[k], yerr=half if math.isfinite(half) else None, fmt="o", capsize=4,
+                            color=VERDICT[verdict], zorder=3)
+            ax.set_xticks(x, levels, fontsize=8, rotation=30 if sum(map(len, levels)) > 28 else 0)
+            ax.set_xlim(-0.5, len(levels) - 0.5)
+            ax.grid(axis="x", visible=False)
+        _within_shares(row[0], metric)
+        row[0].set_ylabel(metric_label(info, r.lang), fontsize=9)
+    for ax, factor in zip(axes[0], factors):
+        ax.set_title(factor, fontsize=11, fontweight=mpl.rcParams["figure.titleweight"])  # no bold CJK font
+    return fig
+
+
+def _interaction(r, fa: str, fb: str, x_factor: str) -> Figure:
+    """Cell means of the pair (fa, fb), the factor with more levels along the x axis."""
+    line_factor = fb if x_factor == fa else fa
+    xs, lines = r.factors[x_factor], r.factors[line_factor]
+    metrics = r.exp.metrics
+    cols = min(COLUMNS, len(metrics))
+    rows = math.ceil(len(metrics) / cols)
+    fig = Figure(figsize=(0.6 + 3.3 * cols, 0.9 + 3.0 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    width = 0.12 * (len(lines) - 1)
+    for ax, metric in zip(axes, metrics):
+        scale = _scale(metric)
+        for k, line in enumerate(lines):
+            cells = [_cell(r, metric, fa, fb, x_factor, x, line) for x in xs]
+            offset = (k / max(1, len(lines) - 1) - 0.5) * width
+            colour = PALETTE[k % len(PALETTE)]
+            x = np.arange(len(xs)) + offset
+            ax.errorbar(x, [_value(c, "estimate") * scale for c in cells], fmt="none", ecolor=colour, alpha=0.35,
+                        yerr=[np.nan_to_num(_value(c, "half_width")) * scale for c in cells], elinewidth=3)
+            ax.plot(x, [_value(c, "estimate") * scale for c in cells], color=colour, marker="o", ms=5,
+                    ls=LINE_STYLES[k % len(LINE_STYLES)], lw=2, label=f"{line_factor} {line}")
+        ax.set_xticks(np.arange(len(xs)), xs, fontsize=8, rotation=30 if sum(map(len, xs)) > 28 else 0)
+        ax.set_xlabel(x_factor, fontsize=9)
+        ax.set_title(metric_label(metric_of(metric), r.lang), fontsize=9)
+        ax.grid(axis="x", visible=False)
+        _within_shares(ax, metric)
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(lines), frameon=False)
+    return fig
+
+
+def _within_shares(ax, metric: str) -> None:
+    """A share's axis stays within 0-100%, where an interval's normal approximation may not."""
+    if metric_of(metric).unit == "share":
+        low, high = ax.get_ylim()
+        ax.set_ylim(max(low, 0.0), min(high, 100.0))
+
+
+def _cell(r, metric: str, fa: str, fb: str, x_factor: str, x: str, line: str):
+    a, b = (x, line) if x_factor == fa else (line, x)
+    return lookup(r.effects, metric, "cell", fa, a, fb, b)

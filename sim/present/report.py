@@ -1,0 +1,314 @@
+"""The comparison written for people: the terminal table, and report.md and a self-contained
+report.html (figures embedded) for a planner who never opens Python.
+
+Both documents are rendered from one list of blocks, so they always say the same thing.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+
+from sim.present.labels import HEADLINE, metric_label, pad, scenario_name, value_text, width, words
+from sim.measure.metrics import BAND_LABELS
+from sim.present.reading import caveats, findings, left_behind, survey_notes
+
+TEXT = {
+    "en": {
+        "title": "Comparing authorisation models: {names}",
+        "generated": "Generated {when} by `{command}`.",
+        "compared": "What was compared", "reading": "The reading", "tables": "The numbers",
+        "behind": "Who is left behind", "figures": "Figures", "survey": "The telephone survey",
+        "reproduce": "How to reproduce",
+        "columns": ("Scenario", "中文", "File", "What it means", "Runs"),
+        "runs": "{ok} of {total}",
+        "method": ("Territory: {territory}. Each scenario was simulated {r} times. Replicate r of every scenario uses "
+                   "the same seed, so the same residents have the same needs at the same moments in every scenario "
+                   "(common random numbers): differences come from the policy, not from luck. Each run simulates "
+                   "{warmup:g} weeks of warm-up, {weeks:g} measured weeks and {drain:g} more weeks for open requests "
+                   "to finish; the figures count requests whose need arose in the measured window. Intervals are 95% "
+                   "Student-t intervals over the replicates; a difference is real (marked *) when its interval "
+                   "excludes 0."),
+        "territory": "{streets}, {population:,} residents", "one_street": "{name} street",
+        "streets": "{k} streets ({names})", "sep": ", ",
+        "survey_intro": ("Each run also simulates the monthly telephone survey of residents served that Dingshan's "
+                         "third-party evaluation uses: a sample of about {n:,.0f} respondents per run, each answering "
+                         "with a chance driven by their own latency, trips and distance. The simulation knows every "
+                         "resident's true satisfaction, so it can tell whether a survey of that size would detect "
+                         "the differences between models."),
+        "files": ("`runs.csv` / `runs.parquet`: one row per run (scenario, replicate, seed, every metric). "
+                  "`summary.csv`: scenario × metric means, 95% intervals and paired differences. "
+                  "`manifest.json`: scenario files and their hashes, resolved values, seeds, package versions, "
+                  "git commit, start and end time. `runs/<scenario>__r<k>/`: each run's metrics."),
+        "seeds": "Seeds: root {root}; replicate seeds {seeds}.",
+        "marks": "(real differences highlighted: green = better, red = worse)",
+        "svg": "SVG",
+    },
+    "zh": {
+        "title": "授权模式比较：{names}",
+        "generated": "生成于 {when}，命令：`{command}`。",
+        "compared": "比较对象", "reading": "结论解读", "tables": "数据表", "behind": "谁被落下",
+        "figures": "图表", "survey": "电话满意度调查", "reproduce": "如何复现",
+        "columns": ("情景", "English", "文件", "含义", "模拟次数"),
+        "runs": "{ok}/{total}",
+        "method": ("区域：{territory}。每个情景模拟{r}次。各情景的第r次重复使用同一随机种子，因此同一居民在每个情景中"
+                   "于同一时刻产生同样的需求（公共随机数）：差异来自政策而非运气。每次模拟包括{warmup:g}周预热、"
+                   "{weeks:g}周测量期和{drain:g}周收尾；指标只统计需求产生于测量期内的事项。"
+                   "区间为各次重复的95% t置信区间；区间不含0的差异为显著差异（标 *）。"),
+        "territory": "{streets}，{population:,}名居民", "one_street": "{name}",
+        "streets": "{k}个街道（{names}）", "sep": "、",
+        "survey_intro": ("每次模拟还包括定山街道第三方评估采用的每月电话回访：每次模拟约{n:,.0f}名受访者，"
+                         "每人是否满意取决于其自身的办结时长、跑动次数和距离。模拟知道每位居民的真实满意度，"
+                         "因此可以判断这样规模的调查能否发现模式之间的差异。"),
+        "files": ("`runs.csv` / `runs.parquet`：每次模拟一行（情景、重复、种子、全部指标）。"
+                  "`summary.csv`：情景×指标的均值、95%置信区间与配对差异。"
+                  "`manifest.json`：情景文件及其哈希、解析后的参数、种子、软件包版本、git 提交、起止时间。"
+                  "`runs/<情景>__r<k>/`：每次模拟的指标。"),
+        "seeds": "随机种子：根种子 {root}；各次重复的种子 {seeds}。",
+        "marks": "（显著差异已标出：绿色 = 改善，红色 = 变差）",
+        "svg": "SVG",
+    },
+}
+
+
+# ---- the two tables ------------------------------------------------------------------------------
+
+def _rows(c, labels: list[str]):
+    """(metric, summary rows for `labels`) for each headline metric the runs produced."""
+    for m in HEADLINE:
+        cells = [c.cell(lb, m.key) for lb in labels]
+        if any(cell is not None for cell in cells):
+            yield m, cells
+
+
+def means_table(c) -> tuple[str, list[str], list[list[str]]]:
+    """Title, header and rows: each scenario's mean ± half-width of its 95% interval."""
+    w = words(c.lang)
+    rows = [[metric_label(m, c.lang)] + [_mean_text(cell, m.unit, c.lang) for cell in cells]
+            for m, cells in _rows(c, c.labels)]
+    return w["means_title"].format(n=c.replicates), [w["metric"]] + [c.short[lb] for lb in c.labels], rows
+
+
+def diff_table(c) -> tuple[str, list[str], list[list[str]]]:
+    """Title, header and rows: paired difference from the baseline with its interval; * when real."""
+    w = words(c.lang)
+    rows = [[metric_label(m, c.lang, diff=True)] + [_diff_text(cell, m.unit, c.lang) for cell in cells]
+            for m, cells in _rows(c, c.labels[1:])]
+    return w["diff_title"].format(base=c.short[c.labels[0]]), [w["metric"]] + [c.short[lb] for lb in c.labels[1:]], rows
+
+
+def diff_marks(c) -> list[list[str]]:
+    """For each cell of `diff_table`: 'better', 'worse' or '' (no real difference)."""
+    return [[""] + ["" if cell is None else m.verdict(cell["diff"], bool(cell["real"])) for cell in cells]
+            for m, cells in _rows(c, c.labels[1:])]
+
+
+def _mean_text(cell, unit: str, lang: str) -> str:
+    return words(lang)["na"] if cell is None else mean_text(cell["n"], cell["mean"], cell["half_width"], unit, lang)
+
+
+def _diff_text(cell, unit: str, lang: str) -> str:
+    return words(lang)["na"] if cell is None else \
+        diff_text(cell["diff_n"], cell["diff"], cell["diff_half_width"], bool(cell["real"]), unit, lang)
+
+
+def mean_text(n: int, mean: float, half_width: float, unit: str, lang: str) -> str:
+    """'1.23 ± 0.10': a mean and the half-width of its 95% interval (n/a without values)."""
+    if n == 0:
+        return words(lang)["na"]
+    text = value_text(mean, unit, lang)
+    return text if not math.isfinite(half_width) else f"{text} ± {value_text(half_width, unit, lang, diff=True)}"
+
+
+def diff_text(n: int, diff: float, half_width: float, real: bool, unit: str, lang: str) -> str:
+    """'+0.40 [+0.10, +0.70] *': a difference, its 95% interval, and * when the interval excludes 0."""
+    if n == 0:
+        return words(lang)["na"]
+    text = value_text(diff, unit, lang, diff=True, signed=True)
+    if not math.isfinite(half_width):
+        return text
+    low, high = (value_text(v, unit, lang, diff=True, signed=True) for v in (diff - half_width, diff + half_width))
+    return f"{text} [{low}, {high}]" + (" *" if real else "")
+
+
+def text_table(title: str, header: list[str], rows: list[list[str]]) -> str:
+    """A terminal table; Chinese characters count as two columns."""
+    widths = [max(width(r[k]) for r in [header, *rows]) for k in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(pad(cell, w, right=k > 0) for k, (cell, w) in enumerate(zip(cells, widths))).rstrip()
+
+    rule = "-" * width(line(header))
+    return "\n".join([title, rule, line(header), rule, *map(line, rows), rule])
+
+
+def terminal(c) -> str:
+    """What `python -m sim compare` prints."""
+    return "\n\n".join([text_table(*means_table(c)), text_table(*diff_table(c)) if len(c.labels) > 1 else ""]).strip()
+
+
+# ---- the report ------------------------------------------------------------------------------------
+
+def blocks(c, figures: list) -> list[tuple]:
+    """The report as blocks: ("h1"|"h2"|"p", text), ("ul", items), ("table", header, rows[, marks]),
+    ("figure", f). Marks ('better', 'worse', '') colour the cells of the differences table.
+
+    A list item is a sentence, or (lead, sentences) for a nested list."""
+    t = TEXT[c.lang]
+    run = c.scenarios[c.labels[0]]["run"]
+    ok = c.runs[c.runs["status"] == "ok"].groupby("label").size()
+    other = "en" if c.lang == "zh" else "zh"
+    command = " ".join(c.command) if c.command else "sim.studies.compare.compare(...)"
+
+    out: list[tuple] = [
+        ("h1", t["title"].format(names=t["sep"].join(c.short[lb] for lb in c.labels))),
+        ("p", t["generated"].format(when=c.started.strftime("%Y-%m-%d %H:%M UTC"), command=command)),
+        ("h2", t["compared"]),
+        ("table", list(t["columns"]), [
+            [c.names[lb], scenario_name(c.scenarios[lb]["meta"], other), f"`{c.paths[lb]}`",
+             c.scenarios[lb]["meta"].get("description_zh" if c.lang == "zh" else "description",
+                                         c.scenarios[lb]["meta"]["description"]),
+             t["runs"].format(ok=int(ok.get(lb, 0)), total=c.replicates)] for lb in c.labels]),
+        ("p", t["method"].format(territory=_territory(c, t), r=c.replicates, warmup=run["warmup_weeks"],
+                                 weeks=run["weeks"], drain=run["drain_weeks"])),
+    ]
+    notes = caveats(c)
+    if notes:
+        out.append(("ul", notes))
+    out += [("h2", t["reading"]), ("ul", findings(c) or ["—"])]
+    out += [("h2", t["tables"])]
+    title, header, rows = means_table(c)
+    out += [("p", f"**{title}**"), ("table", header, rows)]
+    if len(c.labels) > 1:
+        title, header, rows = diff_table(c)
+        out += [("p", f"**{title}** {t['marks']}"), ("table", header, rows, diff_marks(c))]
+    out += [("h2", t["behind"]), ("ul", left_behind(c, BAND_LABELS[-1]))]
+    survey = survey_notes(c)
+    if survey:
+        n = float(c.runs["survey.n"].mean())
+        out += [("h2", t["survey"]), ("p", t["survey_intro"].format(n=n)), ("ul", survey)]
+    out += [("h2", t["figures"])] + [("figure", f) for f in figures]
+    out += [("h2", t["reproduce"]), ("p", f"`{command}`"), ("p", t["files"]),
+            ("p", t["seeds"].format(root=c.root_seed, seeds=", ".join(map(str, c.seeds))))]
+    return out
+
+
+def _territory(c, t: dict) -> str:
+    """'Dingshan street, 220,000 residents', from the baseline's map (its first finished model)."""
+    if not c.maps:
+        return "—"
+    m = c.maps.get(c.labels[0]) or next(iter(c.maps.values()))
+    names = m.street_names[c.lang]
+    streets = t["one_street"].format(name=names[0]) if len(names) == 1 else \
+        t["streets"].format(k=len(names), names=t["sep"].join(names))
+    return t["territory"].format(streets=streets, population=int(m.building_pop.sum()))
+
+
+def markdown(items: list[tuple]) -> str:
+    lines: list[str] = []
+    for kind, *rest in items:
+        if kind == "h1":
+            lines += [f"# {rest[0]}", ""]
+        elif kind == "h2":
+            lines += [f"## {rest[0]}", ""]
+        elif kind == "p":
+            lines += [rest[0], ""]
+        elif kind == "ul":
+            for item in rest[0]:
+                lead, sub = item if isinstance(item, tuple) else (item, [])
+                lines += [f"- {lead}"] + [f"  - {s}" for s in sub]
+            lines.append("")
+        elif kind == "table":
+            header, rows, marks = rest if len(rest) == 3 else (*rest, None)
+            numeric = _numeric_columns(rows)
+            lines += ["| " + " | ".join(header) + " |", "|" + "|".join("--:" if n else ":--" for n in numeric) + "|"]
+            for k, row in enumerate(rows):
+                cells = [f"**{cell}**" if marks and marks[k][j] else cell.replace("|", "\\|")
+                         for j, cell in enumerate(row)]
+                lines.append("| " + " | ".join(cells) + " |")
+            lines.append("")
+        elif kind == "figure":
+            f = rest[0]
+            lines += [f"![{f.title}](figures/{f.name}.png)", "",
+                      f"*{f.caption}* ([SVG](figures/{f.name}.svg))", ""]
+    return "\n".join(lines)
+
+
+def _numeric_columns(rows: list[list[str]]) -> list[bool]:
+    """Columns whose every cell is a figure are right-aligned."""
+    return [k > 0 and all(_numeric(row[k]) for row in rows) for k in range(len(rows[0]))] if rows else []
+
+
+def _inline(text: str) -> str:
+    """Escape, then the two bits of Markdown the blocks use: `code` and **bold**."""
+    out = html.escape(text)
+    parts = out.split("`")
+    out = "".join(f"<code>{p}</code>" if k % 2 else p for k, p in enumerate(parts))
+    parts = out.split("**")
+    return "".join(f"<strong>{p}</strong>" if k % 2 else p for k, p in enumerate(parts))
+
+
+CSS = """
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", system-ui,
+       -apple-system, "Segoe UI", sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
+       color: #222; line-height: 1.5; }
+h1 { font-size: 1.6em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.92em; }
+th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; vertical-align: top; }
+th { background: #f4f6f8; } td.better { background: #e3f4e1; font-weight: 600; }
+td.worse { background: #fbe3e1; font-weight: 600; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+figure { margin: 1em 0 2em; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.92em; } code { background: #f4f4f4; padding: 0 0.25em; }
+li { margin: 0.3em 0; }
+"""
+
+
+def html_page(items: list[tuple], figure_folder: Path, lang: str) -> str:
+    body: list[str] = []
+    title = next((rest[0] for kind, *rest in items if kind == "h1"), "")
+    for kind, *rest in items:
+        if kind in ("h1", "h2", "p"):
+            body.append(f"<{kind}>{_inline(rest[0])}</{kind}>")
+        elif kind == "ul":
+            body.append(_html_list(rest[0]))
+        elif kind == "table":
+            header, rows, marks = rest if len(rest) == 3 else (*rest, [[""] * len(r) for r in rest[1]])
+            numeric = _numeric_columns(rows)
+            head = "".join(f"<th>{_inline(h)}</th>" for h in header)
+            cells = "".join("<tr>" + "".join(
+                f'<td class="{"num " if n else ""}{mark}">{_inline(cell)}</td>'
+                for n, cell, mark in zip(numeric, row, marks[k])) + "</tr>" for k, row in enumerate(rows))
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
+        elif kind == "figure":
+            f = rest[0]
+            data = base64.b64encode((figure_folder / f"{f.name}.png").read_bytes()).decode("ascii")
+            body.append(f'<figure><img alt="{html.escape(f.title)}" '
+                        f'src="data:image/png;base64,{data}"><figcaption>{_inline(f.caption)}</figcaption></figure>')
+    return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
+            f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def _html_list(items: list) -> str:
+    out = []
+    for item in items:
+        lead, sub = item if isinstance(item, tuple) else (item, [])
+        out.append(f"<li>{_inline(lead)}" + (_html_list(sub) if sub else "") + "</li>")
+    return "<ul>" + "".join(out) + "</ul>"
+
+
+def _numeric(cell: str) -> bool:
+    return cell[:1].isdigit() or cell[:1] in ("+", "−") or cell in ("n/a", "无")
+
+
+def write_report(folder: Path, c, figures: list, figure_folder: Path) -> None:
+    write_documents(folder, blocks(c, figures), figure_folder, c.lang)
+
+
+def write_documents(folder: Path, items: list[tuple], figure_folder: Path, lang: str) -> None:
+    """report.md and report.html from the same blocks."""
+    (folder / "report.md").write_text(markdown(items), encoding="utf-8")
+    (folder / "report.html").write_text(html_page(items, figure_folder, lang), encoding="utf-8")

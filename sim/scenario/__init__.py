@@ -1,0 +1,1 @@
+"""Scenario files: reading, the schema, --set overrides and reductions of a scenario."""

@@ -1,0 +1,281 @@
+"""The teaching app's model: one authorisation model, or two side by side, stepping together.
+
+Two models built from the same seed and the same controls share their residents and needs (the
+engine's common random numbers), so whatever differs on screen comes from the policy. The live
+state the page draws is read here from the models' own state, so the tests check what a class
+sees without a browser.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from sim.clock import DAY
+from sim.errors import ScenarioError
+from sim.engine.model import GovernanceModel
+from sim.world.policy import DOOR
+from sim.scenario.files import load
+
+PRESETS = ("centralised", "dingshan", "dachang", "xiaoding")
+NONE = "—"
+AS_FILE, ON, OFF = "policy file", "on", "off"
+SWITCH_VALUES = [AS_FILE, ON, OFF]
+
+# Where a resident with an open request is, in the order the map draws them.
+WAITING, IN_PROGRESS, TRAVELLING, QUEUEING, SERVED = range(5)
+STATES = ("waiting", "in_progress", "travelling", "queueing", "served")
+
+
+def policies(folder: str | Path) -> list[str]:
+    """Policy files a class can pick: the four presets first, then any other file in the folder."""
+    stems = sorted(p.stem for p in Path(folder).glob("*.toml") if p.stem != "base")
+    return [s for s in PRESETS if s in stems] + [s for s in stems if s not in PRESETS]
+
+
+def overrides(path: Path, *, scale: float, demand: float, online: float, specialists: int, windows: int,
+              weekend: str, terminals: str) -> list[str]:
+    """The app's controls as scenario overrides. Demand, online adoption and staffing move from
+    the file's own values, so a policy keeps what makes it that policy."""
+    v = load(path).values
+    out = [
+        f"territory.scale={scale}",
+        f"catalogue.demand_scale={v['catalogue']['demand_scale'] * demand}",
+        f"choice.constants.online={v['choice']['constants'].get('online', 0.0) + online}",
+        f"staff.specialist.count={max(0, v['staff']['specialist']['count'] + specialists)}",
+        f"points.community.windows={max(1, v['points']['community']['windows'] + windows)}",
+    ]
+    for key, value in (("weekend", weekend), ("terminals", terminals)):
+        if value != AS_FILE:
+            out.append(f"switches.{key}={str(value == ON).lower()}")
+    return out
+
+
+@dataclass
+class View:
+    """One model at one moment, as the map shows it. Positions are territory km; `slot` orders the
+    residents at a point (place in the queue, or window) so the map can line them up."""
+
+    t: float
+    resident: np.ndarray  # (n,) residents with an open request
+    xy: np.ndarray  # (n,2) where each is: home, on the road, or at a point
+    state: np.ndarray  # (n,) index into STATES
+    slot: np.ndarray  # (n,) rank among those at the same point, -1 elsewhere
+    queue: np.ndarray  # (S+C,) waiting at each street centre, then community station (held files decided first count)
+    held: np.ndarray  # (C,) files held for a specialist at each community station
+    specialist_xy: np.ndarray  # (k,2)
+    specialist_on: np.ndarray  # (k,) at a community on a visit now
+    worker_xy: np.ndarray  # (w,2)
+    worker_out: np.ndarray  # (w,) at a door or bringing files to the station now
+    windows_busy: int
+    windows: int
+
+
+class Run:
+    """One governance model in the app, and the requests it has completed so far (for the charts)."""
+
+    def __init__(self, name: str, scenario, seed: int):
+        self.name = name
+        self.meta = scenario["meta"]
+        self.model = GovernanceModel(scenario, seed, live=True)
+        self.step_minutes = scenario["run"]["step_minutes"]
+        self._seen = 0
+        self._pending: list = []
+        self.done_day: list[float] = []
+        self.done_radius: list[float] = []
+        self.done_latency: list[float] = []
+        self.done_trips = 0
+        self.done_remote = 0  # online or at the door: nobody went anywhere
+        self._sums = {"radius": 0.0, "latency": 0.0}
+        self.history: dict[str, list[float]] = {"day": [], "radius": [], "latency": []}
+
+    @property
+    def finished(self) -> bool:
+        return self.model.time >= self.model.stop
+
+    def step(self) -> None:
+        """Advance one step and collect the requests completed in it; only open ones are looked at."""
+        m = self.model
+        m.step()
+        self._pending.extend(m.requests[self._seen:])
+        self._seen = len(m.requests)
+        still = []
+        for r in self._pending:
+            if r.t_done != r.t_done:
+                still.append(r)
+                continue
+            latency = (r.t_done - r.t_need) / DAY
+            self.done_day.append(r.t_done / DAY)
+            self.done_radius.append(r.service_radius_km)
+            self.done_latency.append(latency)
+            self._sums["radius"] += r.service_radius_km
+            self._sums["latency"] += latency
+            self.done_trips += r.trips
+            self.done_remote += r.channel in DOOR or r.channel == "online"
+        self._pending = still
+        if self.done_day:
+            self.history["day"].append(m.time / DAY)
+            for key, total in self._sums.items():
+                self.history[key].append(total / len(self.done_day))
+
+    def view(self) -> View:
+        m = self.model
+        t = m.time
+        reqs = list(m.open.values())
+        n = len(reqs)
+        resident = np.fromiter((r.resident for r in reqs), np.int64, n)
+        due = np.fromiter((r.t_mark for r in reqs), float, n)
+        accepted = np.fromiter((r.t_accept == r.t_accept for r in reqs), bool, n)
+        steps = np.array([r.step for r in reqs], dtype=object)
+        at_point_until = np.fromiter((r.at_point_until for r in reqs), float, n)
+        xy = m.territory.building_xy[m.home[resident]].astype(float)
+        state = np.where(accepted, IN_PROGRESS, WAITING)
+        slot = np.full(n, -1)
+
+        for i in np.flatnonzero(steps == "arrive"):
+            station = m.point(reqs[i])
+            minutes = m.travel_minutes(int(resident[i]), station)
+            share = 1.0 - (due[i] - t) / minutes if minutes > 0 else 1.0
+            if share > 0:
+                state[i] = TRAVELLING
+                xy[i] += min(share, 1.0) * (station.xy - xy[i])
+
+        points = m.streets + m.communities
+        queue = np.array([p.queue_length(t) for p in points])
+        at_point: dict[int, list[int]] = {}
+        for i in np.flatnonzero(at_point_until > t):
+            station = m.point(reqs[i])
+            at_point.setdefault(station.index + (0 if station.kind == "street" else len(m.streets)), []).append(i)
+        for p, members in at_point.items():
+            members.sort(key=lambda i: -at_point_until[i])  # the last to finish are the ones still queueing
+            for rank, i in enumerate(members):
+                state[i] = QUEUEING if rank < queue[p] else SERVED
+                slot[i] = rank if rank < queue[p] else rank - queue[p]
+                xy[i] = points[p].xy
+
+        specialist_xy, specialist_on = self._specialists(t)
+        worker_xy, worker_out = self._workers(t, reqs, steps, due)
+        pools = [pool for p in points for kind, pool in p.pools.items() if kind in ("street", "community")]
+        return View(
+            t=t, resident=resident, xy=xy, state=state, slot=slot, queue=queue,
+            held=np.array([len(c.held) for c in m.communities]),
+            specialist_xy=specialist_xy, specialist_on=specialist_on,
+            worker_xy=worker_xy, worker_out=worker_out,
+            windows_busy=int(sum(sum(f > t for f in pool.free_at) for pool in pools)),
+            windows=sum(pool.windows for pool in pools),
+        )
+
+    def _specialists(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """At the community of the day while its session is open, else at their street centre."""
+        m = self.model
+        day = math.floor(t / DAY)
+        xy, on = [], []
+        for s in m.specialists:
+            c = s.community_on(day)
+            visiting = c is not None and m.communities[c].pools["specialist"].calendar.is_open(t)
+            home = m.streets[m.communities[s.cluster[0]].street]
+            xy.append(m.communities[c].xy if visiting else home.xy)
+            on.append(visiting)
+        return np.reshape(np.array(xy, dtype=float), (-1, 2)), np.array(on, dtype=bool)
+
+    def _workers(self, t: float, reqs: list, steps: np.ndarray, due: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A grid worker with a door visit in the coming step is at that door; one carrying files
+        to the community station is there; the others are at their grid's workstation."""
+        m = self.model
+        terr = m.territory
+        sizes = [len(ws) for ws in m.grid_workers]
+        first = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+        xy = terr.grid_xy[np.repeat(np.arange(len(sizes)), sizes)].astype(float)
+        out = np.zeros(len(xy), dtype=bool)
+        soon = np.flatnonzero((due >= t) & (due < t + self.step_minutes) & ((steps == "door") | (steps == "carried")))
+        for i in soon[np.argsort(due[soon])]:
+            r = reqs[i]
+            b = m.home[r.resident]
+            g = int(terr.building_grid[b])
+            w = first[g] + r.rid % sizes[g]
+            if not out[w]:
+                out[w] = True
+                xy[w] = terr.building_xy[b] if steps[i] == "door" else terr.community_xy[terr.grid_community[g]]
+        return xy, out
+
+
+class LiveModel(mesa.Model):
+    """What the page runs: one governance model, or two on the same residents and needs.
+
+    Built from keyword controls so that SolaraViz can rebuild it on Reset. A policy file that
+    cannot be read leaves the model empty with `error` set, for the page to show, since a
+    planner's own file in scenarios/ may have a mistake in it.
+    """
+
+    def __init__(self, policy: str = "centralised", versus: str = NONE, demand: float = 1.0,
+                 online: float = 0.0, specialists: int = 0, windows: int = 0, weekend: str = AS_FILE,
+                 terminals: str = AS_FILE, seed: int | str = 1, scenario_dir: str | Path = "scenarios",
+                 scale: float = 0.02):
+        error = None
+        try:
+            seed = int(seed)
+        except ValueError:
+            seed, error = 1, f"seed: a whole number, not {seed!r}"
+        super().__init__(rng=seed)
+        self.lock = threading.Lock()
+        self.error: str | None = error
+        self.runs: list[Run] = []
+        folder = Path(scenario_dir)
+        for name in [] if error else [policy] if versus == NONE else [policy, versus]:
+            path = folder / f"{name}.toml"
+            try:
+                controls = overrides(path, scale=scale, demand=demand, online=online, specialists=specialists,
+                                     windows=windows, weekend=weekend, terminals=terminals)
+                self.runs.append(Run(name, load(path, controls), seed))
+            except (ScenarioError, OSError) as exc:
+                self.error, self.runs = str(exc), []
+                break
+        self.running = bool(self.runs)
+
+    def step(self) -> None:
+        with self.lock:
+            for run in self.runs:
+                run.step()
+            self.running = not all(run.finished for run in self.runs)
+
+    @property
+    def clock(self) -> float:
+        """Simulated minutes since Monday 00:00 of week 1."""
+        return self.runs[0].model.time if self.runs else 0.0
+
+    def series(self) -> list[dict[str, np.ndarray]]:
+        """Copies of every run's completed requests and running means, for the charts."""
+        with self.lock:
+            return [{"day": np.array(run.done_day), "radius": np.array(run.done_radius),
+                     "latency": np.array(run.done_latency), **{f"mean_{k}": np.array(v) for k, v in run.history.items()}}
+                    for run in self.runs]
+
+    def frame(self) -> list[tuple[View, dict]]:
+        """Every run's live state and headline figures, read under the lock so that a stepping
+        thread cannot change the models halfway through."""
+        with self.lock:
+            return [(view, _counters(run, view)) for run in self.runs for view in [run.view()]]
+
+
+def _counters(run: Run, view: View) -> dict:
+    """Counts now, and means over the requests completed so far."""
+    m, done = run.model, len(run.done_day)
+    return {
+        "created": len(m.requests),
+        "done": done,
+        "open": len(m.open),
+        "trips": run.done_trips / done if done else math.nan,
+        "radius_mean": run.history["radius"][-1] if done else math.nan,
+        "latency_mean": run.history["latency"][-1] if done else math.nan,
+        "online_share": run.done_remote / done if done else math.nan,
+        "queue_now": int(view.queue.sum()),
+        "windows_busy": (view.windows_busy, view.windows),
+        "specialists_out": (int(view.specialist_on.sum()), len(view.specialist_on)),
+        "workers_out": (int(view.worker_out.sum()), len(view.worker_out)),
+        "held_now": int(view.held.sum()),
+    }
