@@ -32,9 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check scenario files")
     p.add_argument("scenarios", type=Path, nargs="+")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    p = sub.add_parser("validity", help="check the model against queueing theory; writes docs/validation.md")
-    p.add_argument("--replicates", type=int, default=10)
-    p.add_argument("--weeks", type=float, default=20)
+    p = sub.add_parser("validity", help="check the model against queueing theory and the Centralised baseline "
+                                        "against published facts; writes docs/validation.md")
+    p.add_argument("--replicates", type=int, default=10, help="runs per queueing case (default 10)")
+    p.add_argument("--weeks", type=float, default=20, help="measured weeks per queueing run (default 20)")
+    p.add_argument("--fact-runs", type=int, default=5, help="runs of the baseline for the facts (default 5)")
+    p.add_argument("--facts-only", action="store_true", help="only the published facts (about a minute)")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "validation.md")
     p = sub.add_parser("compare", help="compare scenarios against the first, with common random numbers, "
                                        "95%% intervals, figures and a report")
@@ -110,13 +113,21 @@ def cmd_validate(args) -> int:
 
 
 def cmd_validity(args) -> int:
+    """Exit status 1 when a published fact is missed, so a script can tell."""
+    from sim.validity.face import facts_table
     from sim.validity.queueing import validation_table
 
-    table = validation_table(args.replicates, args.weeks)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(table, encoding="utf-8")
-    print(table)
-    return 0
+    for option in ("replicates", "fact_runs"):
+        if getattr(args, option) < 1:
+            raise ScenarioError("python -m sim validity", "--" + option.replace("_", "-"), "a whole number >= 1")
+    facts = facts_table(args.fact_runs)
+    parts = [facts] if args.facts_only else [facts, validation_table(args.replicates, args.weeks)]
+    text = "\n".join(parts)
+    if not args.facts_only:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    print(text)
+    return 1 if "| FAIL |" in facts else 0
 
 
 def cmd_compare(args) -> int:

@@ -38,7 +38,7 @@ def test_controls_move_from_the_policy_files_own_values():
     assert "staff.specialist.count=5" in got  # mixed.toml has 3
     assert "points.community.windows=3" in got
     assert "catalogue.demand_scale=2.0" in got
-    assert "choice.constants.online=-1.5" in got
+    assert "choice.constants.online=-1.7" in got  # base.toml has -1.2
     assert "switches.terminals=true" in got
     assert not any(o.startswith("switches.weekend") for o in got)  # as the file says
 

@@ -22,7 +22,7 @@ def row(**overrides) -> dict:
         "t_need": 0.0, "t_accept": 60.0, "t_done": DAY,
         "measured": True, "completed": True, "trips": 1, "visits": 1, "reworks": 0, "turned_away": 0,
         **{c: 0.0 for c in COMPONENTS},
-        "error": False, "audited": False, "sent_back": False,
+        "error": False, "audited": False, "sent_back": False, "resident_minutes": 90.0,
     }
     base["back_office"] = DAY
     base.update(overrides)
@@ -58,14 +58,14 @@ def test_warmup_rows_are_excluded():
     assert m["service_radius_km"]["max"] == 1.0
     assert m["trips_per_request"] == 1.0
     assert m["quality"]["errors"] == 0
-    assert m["requests"] == {"created": 1, "completed": 1, "open": 0, "outside_window": 1}
+    assert m["requests"] == {"created": 1, "completed": 1, "abandoned": 0, "open": 0, "outside_window": 1}
 
 
 def test_open_rows_counted_and_left_out_of_latency():
     df = table(row(t_done=2 * DAY), row(t_done=4 * DAY),
                row(t_done=np.nan, completed=False, trips=3, back_office=np.nan))
     m = summarise(df)
-    assert m["requests"] == {"created": 3, "completed": 2, "open": 1, "outside_window": 0}
+    assert m["requests"] == {"created": 3, "completed": 2, "abandoned": 0, "open": 1, "outside_window": 0}
     assert m["latency_days"]["mean"] == pytest.approx(3.0)
     assert m["latency_days"]["p50"] == pytest.approx(3.0)
     assert m["latency_days"]["p99"] == pytest.approx(2 + 0.99 * 2)
@@ -99,8 +99,9 @@ def test_by_group_and_distance_bands():
     )
     g = summarise(df)["by_group"]
     assert g["elderly"] == {
-        "n": 2, "service_radius_km_mean": 3.0, "service_radius_km_p90": pytest.approx(3.8),
-        "latency_days_mean": 2.0, "latency_days_p90": pytest.approx(2.8),
+        "n": 2, "resident_hours": 1.5, "resident_hours_in_person": 1.5, "street_errand_hours": 1.5,
+        "street_trip_minutes": 0.0, "service_radius_km_mean": 3.0, "service_radius_km_p90": pytest.approx(3.8),
+        "in_person_radius_km_mean": 3.0, "latency_days_mean": 2.0, "latency_days_p90": pytest.approx(2.8),
         "trips_per_request": 1.5, "share_one_trip_or_less": 0.5,
     }
     assert g["employed"]["n"] == 2
@@ -116,8 +117,9 @@ def test_by_group_and_distance_bands():
 def test_empty_groups_give_none():
     g = summarise(table(row(group="other")))["by_group"]
     assert g["elderly"] == {
-        "n": 0, "service_radius_km_mean": None, "service_radius_km_p90": None,
-        "latency_days_mean": None, "latency_days_p90": None,
+        "n": 0, "resident_hours": None, "resident_hours_in_person": None, "street_errand_hours": None,
+        "street_trip_minutes": None, "service_radius_km_mean": None, "service_radius_km_p90": None,
+        "in_person_radius_km_mean": None, "latency_days_mean": None, "latency_days_p90": None,
         "trips_per_request": None, "share_one_trip_or_less": None,
     }
     assert g["distance_band"]["6-10 km"]["n"] == 0
@@ -129,7 +131,7 @@ def test_empty_table_gives_none_and_zero_counts():
     assert m["service_radius_km"]["within_m"]["1000"] is None
     assert m["latency_days"]["components"]["queue"] is None
     assert m["trips_per_request"] is None
-    assert m["requests"] == {"created": 0, "completed": 0, "open": 0, "outside_window": 0}
+    assert m["requests"] == {"created": 0, "completed": 0, "abandoned": 0, "open": 0, "outside_window": 0}
     json.dumps(m, allow_nan=False)
 
 
@@ -190,7 +192,8 @@ def test_format_summary_with_and_without_sections():
 
 SURVEY_CFG = {
     "per_month": 50,
-    "satisfaction": {"intercept": 2.0, "per_day": -0.1, "per_trip": -0.5, "per_km": -0.2},
+    "satisfaction": {"intercept": 2.0, "per_day": -0.1, "per_trip": -0.5, "per_km": -0.2, "per_refusal": 0.0,
+                     "per_error": 0.0},
     "awareness": {"base": 0.3, "local": 0.4},
 }
 

@@ -73,6 +73,7 @@ class Flow:
         r.account(wait_component, arrival - travel)
         r.account(travel_component, arrival)
         r.trips += 1
+        r.resident_minutes += 2 * travel  # there and back, whatever happens at the window
         if arrival == m.time:
             return self._arrive(r)
         self._schedule(r, "arrive", arrival)
@@ -98,6 +99,7 @@ class Flow:
         r.at_point_until = end
         r.account(QUEUE, start)
         r.account(SERVICE, end)
+        r.resident_minutes += end - t
         if r.t_accept != r.t_accept:  # first acceptance fixes the service radius
             r.service_radius_km = m.radius_km(r.resident, station)
         self._served(r, end, staff)
@@ -152,8 +154,10 @@ class Flow:
         m = self.m
         station = m.point(r)
         street = m.streets[station.street]
+        onward = m.travel_between(station, street, r.resident)
+        r.resident_minutes += onward + m.travel_minutes(r.resident, street) - m.travel_minutes(r.resident, station)
         r.channel, r.point = "street", street.index
-        r.account(TRAVEL, t + m.travel_between(station, street, r.resident))
+        r.account(TRAVEL, t + onward)
         r.account(WAIT, m.arrival_time(r, street, r.t_mark))
         self._schedule(r, "arrive", r.t_mark)
 
@@ -259,6 +263,7 @@ class Flow:
         travel = m.travel_minutes(r.resident, station)
         arrival = m.arrival_time(r, station, t_ready + m.draws.go_delay[r.rid] + travel)
         r.trips += 1
+        r.resident_minutes += 2 * travel + self.cat["pickup_minutes"]
         t_done = arrival + self.cat["pickup_minutes"]
         r.account(COLLECTION, t_done)
         self._finish(r, t_done)
@@ -307,6 +312,7 @@ class Flow:
         m.grid_door_visit(r, minutes)
         r.visits += 1
         r.account(SERVICE, t + minutes)
+        r.resident_minutes += minutes
         t += minutes
         if self._incomplete(r):
             return self._plan_door(r, t + m.draws.rework_delay(r), REWORK)

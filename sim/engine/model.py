@@ -386,7 +386,8 @@ class GovernanceModel(mesa.Model):
         return self.territory.building_pop
 
     def staff_report(self, requests: int) -> dict:
-        """Utilisation (busy over open staff minutes) and hours per request, over the measured window."""
+        """Busy and paid hours, utilisation (busy over paid) and hours per request over the measured
+        window; `window_days` (windows x days open) is the denominator of visitors per window a day."""
         t0, t1 = self.warmup_end, self.end
         busy = self.staff_at_end if self.staff_at_end is not None else self._staff_clocks()
         hours = self.policy.hours
@@ -402,9 +403,14 @@ class GovernanceModel(mesa.Model):
         for kind, avail in available.items():
             out[kind] = {
                 "hours": busy[kind] / 60,
+                "paid_hours": avail / 60,  # staffed window (or rota, or round) time, idle or not
                 "utilisation": busy[kind] / avail if avail else None,
                 "hours_per_request": busy[kind] / 60 / requests if requests else None,
             }
+        days = range(math.floor(t0 / DAY), math.ceil(t1 / DAY))
+        for kind, points in (("street", self.streets), ("community", self.communities)):
+            open_days = sum(hours[kind].minutes_open(d * DAY, (d + 1) * DAY) > 0 for d in days)
+            out[kind]["window_days"] = sum(p.pools[kind].windows for p in points) * open_days
         out["specialist"]["travel_hours"] = busy["specialist_travel"] / 60
         total = sum(busy[k] for k in available) / 60
         out["hours_per_request_total"] = total / requests if requests else None

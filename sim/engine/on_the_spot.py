@@ -131,6 +131,7 @@ class OnTheSpot:
         r.account(WAIT, t - float(self.travel[k]))
         r.account(TRAVEL, t)
         r.trips = 1
+        r.resident_minutes = 2 * float(self.travel[k])
         m.requests.append(r)
         m.open[rid] = r
         self.joined[k] = True
@@ -154,13 +155,16 @@ class OnTheSpot:
 
         t_ready = add_working_days_array(np.where(booked, end, 0.0), m.catalogue.back_office_days[item])
         t_done = self._done(rid, item, t_ready)
-        trips = np.where(booked & m.catalogue.collect[item] & (not m.policy.switches["deliver_home"]), 2, 1)
         comps = np.zeros((n, len(COMPONENTS)))
         comps[:, WAIT] = (arrival - travel) - t_need  # as `Request.account` adds them up, step by step
         comps[:, TRAVEL] = arrival - (arrival - travel)
         for component, until, since in ((QUEUE, start, arrival), (SERVICE, end, start), (BACK_OFFICE, t_ready, end),
                                         (COLLECTION, t_done, t_ready)):
             comps[:, component] = np.where(booked, until - since, 0.0)
+        collected = booked & m.catalogue.collect[item] & (not m.policy.switches["deliver_home"])
+        resident = np.where(booked, 2 * travel + (end - arrival), 2 * travel)  # summed as the flow adds them
+        resident = np.where(collected, resident + (2 * travel + m.scenario_values["catalogue"]["pickup_minutes"]),
+                            resident)
         kind = np.searchsorted(PHYSICAL_SORTED, self.channel)[keep]
         text = {
             "step": text_column(("arrive", "done"), booked[keep].astype(np.int8)),
@@ -170,9 +174,9 @@ class OnTheSpot:
         values = {
             "rid": rid, "resident": self.res, "item": item, "t_need": t_need, "t_accept": end, "t_decided": end,
             "t_done": np.where(booked, t_done, np.nan), "point": self.point,
-            "service_radius_km": np.where(booked, self.km, np.nan), "trips": trips, "visits": booked,
+            "service_radius_km": np.where(booked, self.km, np.nan), "trips": np.where(collected, 2, 1), "visits": booked,
             "reworks": np.zeros(n), "turned_away": np.zeros(n), "error": error, "audited": audited,
-            "sent_back": np.zeros(n, bool),
+            "sent_back": np.zeros(n, bool), "resident_minutes": resident,
         }
         frame = pd.DataFrame({column: text[attribute] if attribute in text else np.asarray(values[attribute], dtype)[keep]
                               for column, attribute, dtype in TABLE_COLUMNS})

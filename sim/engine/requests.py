@@ -20,7 +20,7 @@ class Request:
     __slots__ = (
         "rid", "resident", "item", "t_need", "flow", "step", "channel", "point", "service_radius_km",
         "decided_by", "t_accept", "t_decided", "t_done", "t_mark", "trips", "visits", "reworks", "turned_away",
-        "error", "audited", "sent_back", "at_point_until", "_components", "__weakref__",
+        "error", "audited", "sent_back", "at_point_until", "resident_minutes", "_components", "__weakref__",
     )
 
     def __init__(self, flow, rid: int, resident: int, item: int, t_need: float):
@@ -37,6 +37,7 @@ class Request:
         self.t_mark = t_need
         self.trips = self.visits = self.reworks = self.turned_away = 0
         self.error = self.audited = self.sent_back = False
+        self.resident_minutes = 0.0  # the resident's own time: every trip both ways, queue, window, pick-up
         self._components = [0.0] * len(COMPONENTS)
 
     def advance(self) -> None:
@@ -60,6 +61,7 @@ TABLE_COLUMNS = (  # column, Request attribute, dtype
     ("decided_by", "decided_by", "str"), ("trips", "trips", np.int64), ("visits", "visits", np.int64),
     ("reworks", "reworks", np.int64), ("turned_away", "turned_away", np.int64), ("error", "error", bool),
     ("audited", "audited", bool), ("sent_back", "sent_back", bool),
+    ("resident_minutes", "resident_minutes", float),
 )
 
 

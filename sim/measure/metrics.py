@@ -2,6 +2,12 @@
 
 Only requests whose need arose inside the measured window count, so a warm-up never leaks
 into the numbers; empty subsets give None so that every result survives `json.dumps`.
+
+Figures a planner could misread have a companion beside them: the all-channel service radius
+counts online and door requests as 0 km, so a reform that moves residents from going online
+to a nearby station looks worse; `in_person_radius_km` and `share_without_trip` remove that
+doubt. `latency_days` is over completed requests only; `latency_counting_open_days` counts the
+unfinished too (Kaplan-Meier, sim/measure/survival.py).
 """
 
 from collections.abc import Iterator
@@ -12,6 +18,8 @@ import pandas as pd
 
 from sim.clock import DAY
 from sim.measure.survey import Z95
+from sim.measure.survival import kaplan_meier
+from sim.world.policy import PHYSICAL
 
 COMPONENTS = ("wait_to_go", "travel", "queue", "service", "handoff", "back_office", "rework", "collection")
 DISTANCE_BANDS_KM = (0, 3, 6, 10, inf)
@@ -23,9 +31,12 @@ BAND_LABELS = tuple(
     for lo, hi in zip(DISTANCE_BANDS_KM[:-1], DISTANCE_BANDS_KM[1:])
 )
 _HEADLINE_SECTIONS = (
-    "service_radius_km", "access_radius_km", "latency_days",
-    "trips_per_request", "share_one_trip_or_less", "staff", "survey",
+    "resident_hours", "service_radius_km", "in_person_radius_km", "share_without_trip", "access_radius_km",
+    "latency_days", "latency_counting_open_days", "trips_per_request", "share_one_trip_or_less", "per_1000",
+    "channel_share", "visitors_per_window_day", "staff", "survey",
 )
+IN_PERSON = tuple(sorted(PHYSICAL))  # channels where the resident goes to a point
+CHANNELS = ("street", "community", "terminal", "grid", "building", "online")
 _SURVEY_LEAVES = ("estimate", "true")
 
 
@@ -48,14 +59,39 @@ def populations(measured: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, np.nd
     return radius, done, days
 
 
+def in_person(measured: pd.DataFrame) -> pd.Series:
+    """Requests taken to a point in person (street centre, community station, terminal)."""
+    return measured["channel"].isin(IN_PERSON)
+
+
+def resident_hours(measured: pd.DataFrame) -> np.ndarray:
+    """The resident's own time per request: every trip's travel both ways, queue, window
+    service and picking up the result (open requests: their time so far)."""
+    return (measured["resident_minutes"] / 60).to_numpy(float)
+
+
+def street_trip_minutes(measured: pd.DataFrame) -> np.ndarray:
+    """One-way travel to the street centre on a first visit that went straight there: only
+    then is the travel component exactly one trip from home."""
+    straight = (measured["channel"] == "street") & (measured["trips"] >= 1) & (measured["turned_away"] == 0) \
+        & (measured["reworks"] == 0) & ~measured["sent_back"].astype(bool) & (measured["decided_by"] == "street")
+    return measured.loc[straight, "travel"].to_numpy(float)
+
+
 def _group_figures(measured: pd.DataFrame) -> dict:
     """The headline figures for one slice of residents, to show who is left behind."""
     radius, done, days = populations(measured)
     trips = done["trips"].to_numpy(float)
+    person = measured[in_person(measured) & measured["t_accept"].notna()]
     return {
         "n": int(len(measured)),
+        "resident_hours": _mean(resident_hours(measured)),
+        "resident_hours_in_person": _mean(resident_hours(measured[in_person(measured)])),
+        "street_errand_hours": _mean(resident_hours(measured[measured["channel"] == "street"])),
+        "street_trip_minutes": _mean(street_trip_minutes(measured)),
         "service_radius_km_mean": _mean(radius),
         "service_radius_km_p90": _quantile(radius, 0.9),
+        "in_person_radius_km_mean": _mean(person["service_radius_km"].to_numpy(float)),
         "latency_days_mean": _mean(days),
         "latency_days_p90": _quantile(days, 0.9),
         "trips_per_request": _mean(trips),
@@ -63,11 +99,41 @@ def _group_figures(measured: pd.DataFrame) -> dict:
     }
 
 
-def summarise(requests: pd.DataFrame) -> dict:
+def _radius_figures(radius: np.ndarray) -> dict:
+    return {
+        "mean": _mean(radius),
+        "p50": _quantile(radius, 0.5),
+        "p90": _quantile(radius, 0.9),
+        "max": float(radius.max()) if radius.size else None,
+        "within_m": {str(m): _mean(radius <= m / 1000) for m in LIFE_CIRCLES_M},
+    }
+
+
+def _counted(measured: pd.DataFrame, column: str) -> int:
+    """A per-request count or flag summed; 0 where the table has no such column (no such event)."""
+    return int(measured[column].sum()) if column in measured else 0
+
+
+def latency_counting_open(measured: pd.DataFrame, stop: float | None) -> dict:
+    """Kaplan-Meier time to done in days, each open request censored at the run's end `stop`
+    (default: the latest time in the table); the horizon is the shortest follow-up."""
+    t_need = measured["t_need"].to_numpy(float)
+    t_done = measured["t_done"].to_numpy(float)
+    done = measured["completed"].to_numpy(bool)
+    if stop is None:
+        stop = float(np.nanmax(np.concatenate([t_need, t_done]))) if len(measured) else 0.0
+    durations = np.where(done, t_done - t_need, stop - t_need) / DAY
+    horizon = float((stop - t_need).min() / DAY) if len(measured) else 0.0
+    return kaplan_meier(durations, done, horizon)
+
+
+def summarise(requests: pd.DataFrame, stop: float | None = None) -> dict:
     """Summarise one run's requests; only measured rows (need after warm-up) count.
 
     Radius is over accepted requests, latency, components and trips over completed ones;
-    by_group's `n` counts the group's measured requests.
+    resident hours and per-1,000 counts over every measured request; `stop` is when the run
+    ended, where requests still open are censored. by_group's `n` counts the group's measured
+    requests.
     """
     requests = requests.astype({"measured": bool, "completed": bool, "error": bool,
                                 "audited": bool, "sent_back": bool})
@@ -76,13 +142,28 @@ def summarise(requests: pd.DataFrame) -> dict:
     trips = done["trips"].to_numpy(float)
     bands = pd.cut(measured["home_to_centre_km"], bins=DISTANCE_BANDS_KM, right=False, labels=BAND_LABELS)
     completed = int(len(done))
+    created = int(len(measured))
+    person = measured[in_person(measured) & measured["t_accept"].notna()]
+    hours = resident_hours(measured)
+    per_1000 = (lambda k: 1000 * k / created if created else None)
     return {
-        "service_radius_km": {
-            "mean": _mean(radius),
-            "p50": _quantile(radius, 0.5),
-            "p90": _quantile(radius, 0.9),
-            "max": float(radius.max()) if radius.size else None,
-            "within_m": {str(m): _mean(radius <= m / 1000) for m in LIFE_CIRCLES_M},
+        "resident_hours": {
+            "mean": _mean(hours),
+            "p50": _quantile(hours, 0.5),
+            "p90": _quantile(hours, 0.9),
+            "in_person_mean": _mean(resident_hours(measured[in_person(measured)])),
+        },
+        "service_radius_km": _radius_figures(radius),
+        "in_person_radius_km": _radius_figures(person["service_radius_km"].to_numpy(float)),
+        "share_without_trip": _mean(measured["trips"].to_numpy(float) == 0),
+        "channel_share": {ch: _mean((measured["channel"] == ch).to_numpy()) for ch in CHANNELS},
+        "latency_counting_open_days": latency_counting_open(measured, stop),
+        "per_1000": {
+            "turned_away": per_1000(_counted(measured, "turned_away")),
+            "abandoned": per_1000(_counted(measured, "abandoned")),
+            "complaints": per_1000(_counted(measured, "complaints")),
+            "wrong_decisions": per_1000(_counted(measured, "error")),
+            "sent_back": per_1000(_counted(measured, "sent_back")),
         },
         "latency_days": {
             "mean": _mean(days),
@@ -98,9 +179,10 @@ def summarise(requests: pd.DataFrame) -> dict:
             "distance_band": {b: _group_figures(measured[bands == b]) for b in BAND_LABELS},
         },
         "requests": {
-            "created": int(len(measured)),
+            "created": created,
             "completed": completed,
-            "open": int(len(measured)) - completed,
+            "abandoned": _counted(measured, "abandoned"),
+            "open": created - completed - _counted(measured, "abandoned"),
             "outside_window": int(len(requests) - len(measured)),
         },
         "quality": {
@@ -160,6 +242,16 @@ def _survey_figure(figure: dict) -> str:
     return f"{_pct(figure['estimate'])} ± {_pct(Z95 * figure['se'])} (true {_pct(figure['true'])})"
 
 
+def _open_latency(metrics: dict) -> list[str]:
+    """The Kaplan-Meier line: the latency figures above leave unfinished requests out."""
+    km = metrics.get("latency_counting_open_days")
+    if km is None:
+        return []
+    return [f"  counting open requests: median {_num(km['median'], '.1f', ' days')}, restricted mean "
+            f"{_num(km['restricted_mean'], '.1f', ' days')} (to {_num(km['horizon'], '.0f', ' days')}); "
+            f"{_pct(km['unfinished_share'])} unfinished"]
+
+
 def format_summary(metrics: dict, title: str) -> str:
     """A dozen plain-text lines for the CLI; absent sections are left out, None shows as n/a."""
     radius, latency, counts = metrics["service_radius_km"], metrics["latency_days"], metrics["requests"]
@@ -167,25 +259,37 @@ def format_summary(metrics: dict, title: str) -> str:
     components = {k: v for k, v in latency["components"].items() if v is not None}
     biggest = sorted(components, key=components.get, reverse=True)[:3]
     steps = ", ".join(f"{k.replace('_', ' ')} {components[k] / 60:.1f} h" for k in biggest) or "n/a"
-    lines = [
-        title,
-        "=" * len(title),
+    lines = [title, "=" * len(title)]
+    if (hours := metrics.get("resident_hours")) is not None:
+        lines.append(f"resident hours  {_num(hours['mean'], '.2f', ' h')} per request, "
+                     f"{_num(hours['in_person_mean'], '.2f', ' h')} per request made in person")
+    lines += [
         f"service radius  {_spread_km(radius)}",
         f"  within {' / '.join(within)} m: {' / '.join(_pct(v) for v in within.values())}",
     ]
+    if (person := metrics.get("in_person_radius_km")) is not None:
+        lines.append(f"  in person     {_spread_km(person)}; "
+                     f"{_pct(metrics.get('share_without_trip'))} served without a trip")
     if (access := metrics.get("access_radius_km")) is not None:
         lines.append(f"access radius   {_spread_km(access)}")
     lines += [
         f"latency         mean {_num(latency['mean'], '.1f', ' days')}, "
         f"p90 {_num(latency['p90'], '.1f', ' days')}",
         f"  biggest steps: {steps}",
+        *_open_latency(metrics),
         f"trips           {_num(metrics['trips_per_request'], '.2f')} per request, "
         f"{_pct(metrics['share_one_trip_or_less'])} with one trip or less",
         f"requests        created {counts['created']}, completed {counts['completed']}, "
         f"open {counts['open']} ({counts['outside_window']} more simulated outside the measured window)",
     ]
+    if (per := metrics.get("per_1000")) is not None:
+        lines.append("per 1,000       " + ", ".join(f"{k.replace('_', ' ')} {_num(v, '.1f')}" for k, v in per.items()))
     if (staff := metrics.get("staff")) is not None:
-        lines.append(f"staff           {_num(staff.get('hours_per_request_total'), '.2f', ' h')} per request")
+        line = f"staff           {_num(staff.get('hours_per_request_total'), '.2f', ' h')} per request"
+        if "fte" in staff:
+            line += (f" busy, {_num(staff['paid_hours_per_request'], '.2f', ' h')} paid; "
+                     f"{_num(staff['fte']['total'], '.1f')} full-time equivalents")
+        lines.append(line)
     if (survey := metrics.get("survey")) is not None:
         answers = ", ".join(f"{k} {_survey_figure(survey[k])}" for k in ("satisfaction", "awareness"))
         lines.append(f"survey          {answers}; n={survey['n']} over {survey['months']} months")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.engine.model import GovernanceModel
-from sim.measure import metrics, survey
+from sim.measure import metrics, staffing, survey
 from sim.scenario.files import Scenario
 
 
@@ -20,9 +20,12 @@ class RunResult:
 def measure(model: GovernanceModel) -> RunResult:
     """The request table of a finished (or stopped) model and every metric computed from it."""
     table = model.request_table()
-    summary = metrics.summarise(table)
+    summary = metrics.summarise(table, model.stop)
     summary["access_radius_km"] = model.access_radius()
-    summary["staff"] = model.staff_report(summary["requests"]["created"])
+    measured = table[table["measured"]]
+    report = model.staff_report(summary["requests"]["created"])
+    summary["visitors_per_window_day"] = staffing.visitors_per_window_day(measured, report)
+    summary["staff"] = staffing.staffing(report, measured, model.scenario_values["staffing"], model.end - model.warmup_end)
     summary["survey"] = survey.run_survey(table, model.scenario_values["survey"], model.survey_rng,
                                           model.warmup_end, model.end)
     return RunResult(table, summary)

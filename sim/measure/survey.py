@@ -43,7 +43,8 @@ def run_survey(
     probability, so estimate and truth describe the same people. Each month samples up to
     `per_month` of them without replacement; each respondent answers by a Bernoulli draw with
     their own probability:
-    P(satisfied) = logistic(intercept + per_day*latency_days + per_trip*trips + per_km*radius_km),
+    P(satisfied) = logistic(intercept + per_day*latency_days + per_trip*trips + per_km*radius_km
+                            + per_refusal*times_turned_away + per_error*wrong_decision),
     P(aware) = base + local if accepted within 1 km of home, clipped to [0, 1].
     Months are pooled: se = sqrt(p(1-p)/n) treats all respondents as one simple random
     sample, ignoring the monthly strata. `true` is the population mean probability.
@@ -59,7 +60,9 @@ def run_survey(
     days = ((done["t_done"] - done["t_need"]) / DAY).to_numpy(float)
     radius = done["service_radius_km"].to_numpy(float)
     p_satisfied = _logistic(sat["intercept"] + sat["per_day"] * days
-                        + sat["per_trip"] * done["trips"].to_numpy(float) + sat["per_km"] * radius)
+                            + sat["per_trip"] * done["trips"].to_numpy(float) + sat["per_km"] * radius
+                            + sat["per_refusal"] * done["turned_away"].to_numpy(float)
+                            + sat["per_error"] * done["error"].to_numpy(float))
     p_aware = np.clip(aware["base"] + aware["local"] * (radius <= LOCAL_KM), 0.0, 1.0)
     month = np.floor((done["t_done"].to_numpy(float) - start) / month_length)
     draw_order = pd.Series(rng.random(len(done))).groupby(month).rank(method="first").to_numpy()

@@ -177,6 +177,7 @@ SCHEMA: dict = {
     "authority": MapOf(AUTHORITY, keys=("street", "community", "street_spot", "street_review", "batch")),
     "handoff": {"courier_days": DAYS, "round_days": DAYS, "deliver_days": DAYS, "referral_share": SHARE},
     "audit": {"share": SHARE, "detect": SHARE, "days": DAYS},
+    "staffing": {"fte_hours_per_week": num(1, 168), "review_minutes": MINUTES, "back_office_minutes": MINUTES},
     "switches": {
         "weekend": Spec("bool"),
         "terminals": Spec("bool"),
@@ -207,7 +208,7 @@ SCHEMA: dict = {
     },
     "survey": {
         "per_month": count(0, 1_000_000),
-        "satisfaction": MapOf(COEF, keys=("intercept", "per_day", "per_trip", "per_km")),
+        "satisfaction": MapOf(COEF, keys=("intercept", "per_day", "per_trip", "per_km", "per_refusal", "per_error")),
         "awareness": MapOf(SHARE, keys=("base", "local")),
     },
 }
