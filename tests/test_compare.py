@@ -22,7 +22,7 @@ from sim.runs.stats import SUMMARY_COLUMNS
 
 # A cut-down Dingshan: a run takes a fraction of a second.
 TINY = ["territory.scale=0.02", "run.weeks=2", "run.warmup_weeks=1", "run.drain_weeks=2"]
-FIGURES = ("access_map", "service_radius_ecdf", "latency", "latency_components", "trips", "by_group", "staff",
+FIGURES = ("headline", "access_map", "service_radius_ecdf", "latency", "latency_components", "trips", "by_group", "staff",
            "survey")
 
 
@@ -152,6 +152,10 @@ def test_compare_end_to_end_with_a_failed_run_and_resume(tmp_path):
     assert html.count("data:image/png;base64,") == len(FIGURES) and 'src="figures' not in html
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "against Centralised" in md and "figures/access_map.png" in md and "broken__r0" in md
+    headline = md[md.index("## Headline figures"):md.index("## The reading")]
+    assert "Resident hours per request" in headline and "Service radius in person" in headline
+    facts = md[md.index("## Face validity"):]
+    assert "Far residents' one-way trip" in facts and "territory.scale = 0.02" in facts
 
     stamp = (out / "runs" / "dingshan__r1" / "metrics.json").stat().st_mtime_ns
     second = cli(*args)
@@ -181,7 +185,8 @@ def test_chinese_figures_have_every_glyph(tmp_path):
         warnings.filterwarnings("error", message=".*[Gg]lyph")
         compare([SCENARIOS / "centralised.toml", SCENARIOS / "xiaoding.toml"], replicates=2, overrides=TINY,
                 out=tmp_path / "zh", lang="zh", workers=1, progress=False)
-        texts = [t for pair in figures.TEXT["zh"].values() for t in (pair if isinstance(pair, tuple) else [pair])]
+        texts = [t for pair in figures.TEXT["zh"].values()
+                 for t in (pair if isinstance(pair, tuple) else pair.values() if isinstance(pair, dict) else [pair])]
         texts += [m.zh for m in HEADLINE] + [str(v) for v in labels.WORDS["zh"].values()]
         texts += [str(v) for v in reading.TEXT["zh"].values()] + [str(v) for v in report.TEXT["zh"].values()]
         with mpl.rc_context(rc("zh")):

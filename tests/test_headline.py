@@ -150,3 +150,48 @@ def test_facts_read_a_flat_row_of_a_runs_table_too():
     flat = {f.metric: figure(nested, f.metric) for f in load_facts()}
     assert flat["by_group.distance_band.10+ km.street_trip_minutes"] == 44.0
     assert [c.passed for c in check_facts(flat)] == [c.passed for c in check_facts(nested)]
+
+
+class Comparison:
+    """Just what the reading needs: labels, names and one summary row per (label, metric)."""
+
+    def __init__(self, cells: dict, lang: str = "en"):
+        self.labels, self.lang, self._cells = ["base", "reform"], lang, cells
+        self.names = {"base": "Centralised", "reform": "Dingshan"}
+
+    def cell(self, label, metric):
+        return self._cells.get((label, metric))
+
+
+def diff(value: float, real: bool = True) -> dict:
+    return {"diff": value, "real": real, "mean": value}
+
+
+def test_a_companion_explains_a_figure_that_moves_the_other_way():
+    from sim.present.reading import companions
+
+    flip = Comparison({("reform", "service_radius_km.mean"): diff(+0.4),
+                       ("reform", "in_person_radius_km.mean"): diff(-2.0)})
+    notes = companions(flip)
+    assert len(notes) == 1 and "counts online and door requests as 0 km" in notes[0]
+    assert "rises" in notes[0] and "falls" in notes[0]
+    same_way = Comparison({("reform", "service_radius_km.mean"): diff(-0.4),
+                           ("reform", "in_person_radius_km.mean"): diff(-2.0)})
+    unclear = Comparison({("reform", "service_radius_km.mean"): diff(+0.4, real=False),
+                          ("reform", "in_person_radius_km.mean"): diff(-2.0)})
+    assert companions(same_way) == [] and companions(unclear) == []
+    assert "网办" in companions(Comparison(flip._cells, lang="zh"))[0]
+
+
+def test_unfinished_share_above_half_a_percent_is_flagged():
+    from sim.present.reading import caveats
+
+    class Flagged(Comparison):
+        replicates, tasks = 3, []
+
+        def failed(self):
+            return {}
+
+    key = "latency_counting_open_days.unfinished_share"
+    notes = caveats(Flagged({("base", key): diff(0.004), ("reform", key): diff(0.012)}))
+    assert len(notes) == 1 and "Dingshan" in notes[0] and "1.2%" in notes[0]

@@ -25,10 +25,15 @@ from sim.measure.survey import Z95
 
 DPI = 150
 PALETTE = mpl.colormaps["tab10"].colors
-STAFF_KINDS = ("street", "community", "specialist", "specialist_travel", "grid")
+STAFF_KINDS = ("street", "community", "specialist", "specialist_travel", "grid", "back_office")
 LINE_STYLES = ("-", "--", ":", "-.")
 RADIUS_TICKS = (0, 0.3, 0.5, 1, 2, 3, 5, 8, 12, 16, 20, 30, 50)
-GROUP_METRICS = ("service_radius_km_mean", "latency_days_mean", "trips_per_request")
+GROUP_METRICS = ("resident_hours", "in_person_radius_km_mean", "latency_days_mean", "trips_per_request")
+# Pairs of bars in the headline figure: a figure that can mislead on its own beside its companion.
+HEADLINE_PAIRS = (("service_radius_km.mean", "in_person_radius_km.mean"),
+                  ("latency_days.mean", "latency_counting_open_days.restricted_mean"),
+                  ("staff_hours_per_request", "staff.paid_hours_per_request"))
+PER_1000 = ("per_1000.turned_away", "per_1000.abandoned", "per_1000.complaints", "per_1000.wrong_decisions")
 STYLE = {"figure.titleweight": "bold", "svg.hashsalt": "jiangbei-sim", "svg.fonttype": "path", "axes.spines.top": False,
          "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3}
 
@@ -57,6 +62,17 @@ TEXT = {
                        "Mean days per request spent in each step from need to done; the bar's length is the "
                        "mean latency."),
         "days_axis": "Mean days per request",
+        "headline": ("Headline figures, each beside the companion that keeps it from misleading",
+                     "Top left: residents' own hours per request (every trip both ways, queue, window, pick-up). "
+                     "Top middle: the all-channel service radius counts online and door requests as 0 km (light) "
+                     "beside the radius of requests made in person (dark). Top right: events per 1,000 requests. "
+                     "Bottom left: time to done of finished requests (light) beside the Kaplan-Meier restricted "
+                     "mean that counts unfinished ones (dark). Bottom middle: busy staff hours per request (light) "
+                     "beside paid hours, idle window time included (dark). Bottom right: staff in full-time "
+                     "equivalents. Error bars: 95% intervals over replicates."),
+        "events": {"per_1000.turned_away": "turned away", "per_1000.abandoned": "abandoned",
+                   "per_1000.complaints": "12345 complaints", "per_1000.wrong_decisions": "wrong decisions"},
+        "per_1000_axis": "Per 1,000 requests", "fte_axis": "Staff, full-time equivalents (idle window time included)",
         "trips": ("Trips residents make", "Left: mean trips per request (0 when handled online or at the door). "
                   "Right: share of requests done with one trip or less (最多跑一次). Error bars: 95% intervals."),
         "groups": ("Who is left behind: the headline figures by group of residents",
@@ -64,7 +80,8 @@ TEXT = {
                    "home to the street service centre. Error bars: 95% intervals over replicates."),
         "staff": ("What it costs: staff hours per request, by kind of staff",
                   "Staff time spent per request in the measured window, specialists' travel between the street "
-                  "and the communities included."),
+                  "and the communities and the back office's reviews included; idle window time is not (see "
+                  "the headline figure's paid hours and full-time equivalents)."),
         "hours_axis": "Staff hours per request",
         "survey": ("What the telephone survey sees",
                    "Left: satisfaction as one run's monthly telephone survey estimates it (dot, with the survey's "
@@ -93,6 +110,14 @@ TEXT = {
         "components": ("时间花在哪里：平均办结时长的环节构成",
                        "每件事项在各环节平均花费的天数；条形总长即平均办结时长。"),
         "days_axis": "每件平均天数",
+        "headline": ("主要指标，各附一个防止误读的对照指标",
+                     "左上：每件事项居民自身耗时（往返路途、排队、办理、领取）。中上：全部渠道的服务半径把网办和上门按0公里计"
+                     "（浅色），旁边是到场办理的服务半径（深色）。右上：每千件事项的事件数。左下：已办结事项的办结时长（浅色）与"
+                     "计入未办结事项的 Kaplan-Meier 限制均值（深色）。中下：每件实际工时（浅色）与含窗口空闲的计薪工时（深色）。"
+                     "右下：工作人员全职当量。误差线为各次重复的95%置信区间。"),
+        "events": {"per_1000.turned_away": "被拒", "per_1000.abandoned": "放弃",
+                   "per_1000.complaints": "12345投诉", "per_1000.wrong_decisions": "错误决定"},
+        "per_1000_axis": "每千件", "fte_axis": "工作人员全职当量（含窗口空闲）",
         "trips": ("居民跑动次数",
                   "左：每件事项的平均跑动次数（网上或上门办理为0）。右：最多跑一次的事项占比。"
                   "误差线为95%置信区间。"),
@@ -100,7 +125,8 @@ TEXT = {
                    "上：老年人（60岁以上）、在职人员和其他居民。下：按住处到街道中心的道路距离分组。"
                    "误差线为各次重复的95%置信区间。"),
         "staff": ("成本：每件事项的工作人员工时（按人员类别）",
-                  "测量期内每件事项耗用的工作人员时间，含授权专员往返街道与社区的路途时间。"),
+                  "测量期内每件事项耗用的工作人员时间，含授权专员往返街道与社区的路途时间和后台审核；"
+                  "不含窗口空闲时间（见主要指标图中的计薪工时与全职当量）。"),
         "hours_axis": "每件工时（小时）",
         "survey": ("电话调查看到了什么",
                    "左：单次模拟中每月电话调查估计的满意度（圆点，附调查自身的95%误差范围）与全部服务对象的真实满意度（菱形）。"
@@ -124,7 +150,7 @@ class FigureFile:
 def draw_all(folder: Path, c) -> list[FigureFile]:
     """Draw every figure of the comparison `c` (a `sim.studies.compare.Comparison`) into `folder`."""
     text = TEXT[c.lang]
-    drawers = [("access_map", "map", _access_map), ("service_radius_ecdf", "ecdf", _service_radius),
+    drawers = [("headline", "headline", _headline), ("access_map", "map", _access_map), ("service_radius_ecdf", "ecdf", _service_radius),
                ("latency", "latency", _latency), ("latency_components", "components", _components),
                ("trips", "trips", _trips), ("by_group", "groups", _by_group), ("staff", "staff", _staff),
                ("survey", "survey", _survey)]
@@ -297,6 +323,40 @@ def _scenario_bars(c, ax, metric: str, percent: bool = False) -> None:
     ax.grid(axis="x", visible=False)
 
 
+def _pair_bars(c, ax, first: str, second: str) -> None:
+    """Two bars per scenario: the figure (light) and its companion (dark), each with its interval."""
+    x = np.arange(len(c.labels))
+    for k, (metric, alpha) in enumerate(((first, 0.4), (second, 1.0))):
+        cells = [_cell(c, label, metric) for label in c.labels]
+        ax.bar(x + (k - 0.5) * 0.38, [m for m, _ in cells], 0.38, yerr=[np.nan_to_num(h) for _, h in cells],
+               capsize=3, color=[_colour(c, label) for label in c.labels], alpha=alpha,
+               label=metric_label(METRICS[metric], c.lang))
+    ax.set_xticks(x, [c.short[label] for label in c.labels], fontsize=9)
+    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(0, 1.22))
+    ax.grid(axis="x", visible=False)
+
+
+def _headline(c, text: dict) -> Figure:
+    fig = Figure(figsize=(15, 8.5), layout="constrained")
+    (hours, radius, events), (latency, staff, fte) = fig.subplots(2, 3)
+    _scenario_bars(c, hours, "resident_hours.mean")
+    for ax, (first, second) in zip((radius, latency, staff), HEADLINE_PAIRS):
+        _pair_bars(c, ax, first, second)
+    width = 0.8 / len(c.labels)
+    x = np.arange(len(PER_1000))
+    for k, label in enumerate(c.labels):
+        cells = [_cell(c, label, key) for key in PER_1000]
+        events.bar(x + (k - (len(c.labels) - 1) / 2) * width, [m for m, _ in cells], width,
+                   yerr=[np.nan_to_num(h) for _, h in cells], capsize=2, color=_colour(c, label), label=c.short[label])
+    events.set_xticks(x, [text["events"][key] for key in PER_1000], fontsize=8, rotation=12)
+    events.set_ylabel(text["per_1000_axis"])
+    events.legend(frameon=False, fontsize=8)
+    events.grid(axis="x", visible=False)
+    _scenario_bars(c, fte, "staff.fte.total")
+    fte.set_ylabel(text["fte_axis"], fontsize=9)
+    return fig
+
+
 def _trips(c, text: dict) -> Figure:
     fig = Figure(figsize=(11, 4.8), layout="constrained")
     left, right = fig.subplots(1, 2)
@@ -310,9 +370,9 @@ def _by_group(c, text: dict) -> Figure:
     w = words(c.lang)
     rows = [(list(GROUPS), [w["groups"][g] for g in GROUPS], "by_group.{}", w["group"]),
             (list(BAND_LABELS), list(BAND_LABELS), "by_group.distance_band.{}", w["distance_band"])]
-    heads = {"service_radius_km_mean": "service_radius_km.mean", "latency_days_mean": "latency_days.mean",
-             "trips_per_request": "trips_per_request"}
-    fig = Figure(figsize=(13, 8), layout="constrained")
+    heads = {"resident_hours": "resident_hours.mean", "in_person_radius_km_mean": "in_person_radius_km.mean",
+             "latency_days_mean": "latency_days.mean", "trips_per_request": "trips_per_request"}
+    fig = Figure(figsize=(16, 8), layout="constrained")
     axes = fig.subplots(2, len(GROUP_METRICS))
     width = 0.8 / len(c.labels)
     for (keys, names, pattern, title), row in zip(rows, axes):
@@ -338,6 +398,7 @@ def _staff(c, text: dict) -> Figure:
         "street": "staff.street.hours_per_request", "community": "staff.community.hours_per_request",
         "specialist": "staff.specialist.window_hours_per_request",
         "specialist_travel": "staff.specialist.travel_hours_per_request", "grid": "staff.grid.hours_per_request",
+        "back_office": "staff.back_office.hours_per_request",
     }
     fig = Figure(figsize=(9, 5), layout="constrained")
     ax = fig.subplots()

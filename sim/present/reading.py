@@ -11,8 +11,18 @@ from sim.present.labels import METRICS, value_text, words
 from sim.runs.stats import interval
 from sim.measure.survey import Z95
 
-FINDINGS = ("access_radius_km.mean", "service_radius_km.mean", "service_radius_km.within_m.1000", "latency_days.mean",
-            "trips_per_request", "share_one_trip_or_less", "staff_hours_per_request", "survey.satisfaction.true")
+FINDINGS = ("resident_hours.mean", "in_person_radius_km.mean", "share_without_trip", "access_radius_km.mean",
+            "service_radius_km.mean", "latency_counting_open_days.restricted_mean", "trips_per_request",
+            "per_1000.turned_away", "per_1000.abandoned", "per_1000.complaints", "per_1000.wrong_decisions",
+            "staff.fte.total", "staff_hours_per_request", "survey.satisfaction.true")
+UNFINISHED_FLAG = 0.005  # above this share of unfinished requests, a model's time to done is flagged
+# A figure whose direction can flip for a reason a reader would not guess, its companion, and why.
+COMPANIONS = (
+    ("service_radius_km.mean", "in_person_radius_km.mean", "online"),
+    ("trips_per_request", "resident_hours.mean", "trips"),
+    ("latency_days.mean", "latency_counting_open_days.restricted_mean", "open"),
+    ("staff_hours_per_request", "staff.fte.total", "idle"),
+)
 
 TEXT = {
     "en": {
@@ -38,6 +48,22 @@ TEXT = {
         "below": "below", "above": "above",
         "failed": "{k} of {total} runs failed and are left out: {names}. See runs/<name>/error.json.",
         "one_replicate": "With a single replicate there are no intervals: rerun with --replicates 2 or more.",
+        "unfinished": ("{name} leaves {share} of requests unfinished at the end of the run (above 0.5%): its mean "
+                       "time to done of finished requests hides them; read the time to done counting open "
+                       "requests instead."),
+        "flip": "{name}: {a} {a_dir} while {b} {b_dir}. {why}",
+        "up": "rises", "down": "falls",
+        "why": {
+            "online": "The all-channel radius counts online and door requests as 0 km, so moving residents from "
+                      "online to a nearby station raises it although the station is nearer; the in-person radius "
+                      "is the distance people actually go.",
+            "trips": "Trips count visits, not their length: a short walk to a community station counts as much as "
+                     "a 45-minute ride; resident hours weigh each trip by the time it takes.",
+            "open": "The mean of finished requests leaves out those still open at the end; counting them "
+                    "(Kaplan-Meier restricted mean) shows the time residents really wait.",
+            "idle": "Busy hours count only time spent on requests; full-time equivalents also count the paid "
+                    "window time when nobody comes, which grows with every station staffed.",
+        },
     },
     "zh": {
         "lead": "{name}与{base}相比：",
@@ -59,6 +85,17 @@ TEXT = {
         "below": "低于", "above": "高于",
         "failed": "{total}次模拟中有{k}次失败，未计入：{names}。详见 runs/<名称>/error.json。",
         "one_replicate": "只有一次重复，无法给出置信区间：请用 --replicates 2 或更多重新运行。",
+        "unfinished": ("{name}在运行结束时仍有{share}的事项未办结（超过0.5%）：已办结事项的平均办结时长掩盖了它们；"
+                       "请看计入未办结事项的办结时长。"),
+        "flip": "{name}：{a}{a_dir}，而{b}{b_dir}。{why}",
+        "up": "上升", "down": "下降",
+        "why": {
+            "online": "全部渠道的服务半径把网办和上门按0公里计，居民从网办转到附近站点办理时它反而上升，"
+                      "尽管站点更近；到场办理的服务半径才是居民实际走的距离。",
+            "trips": "跑动次数只数次数不计远近：步行到社区站与乘车45分钟去街道中心算同样一次；居民耗时按每次所花时间计。",
+            "open": "已办结事项的均值不计运行结束时仍未办结的事项；计入它们（Kaplan-Meier 限制均值）才是居民实际等待的时间。",
+            "idle": "实际工时只计办理事项的时间；全职当量还计入无人来办时的窗口计薪时间，每多设一个站点都会增加。",
+        },
     },
 }
 
@@ -157,6 +194,27 @@ def caveats(c) -> list[str]:
         out.append(text["failed"].format(k=len(failed), total=len(c.tasks), names=", ".join(failed)))
     if c.replicates < 2:
         out.append(text["one_replicate"])
+    for label in c.labels:
+        share = _mean(c, label, "latency_counting_open_days.unfinished_share")
+        if math.isfinite(share) and share > UNFINISHED_FLAG:
+            out.append(text["unfinished"].format(name=c.names[label],
+                                                 share=value_text(share, "share", c.lang, with_unit=True)))
+    return out
+
+
+def companions(c) -> list[str]:
+    """Where a figure and its companion move in opposite directions against the baseline (both
+    real differences), say why, so the reader does not take the first at its word."""
+    text, out = TEXT[c.lang], []
+    for label in c.labels[1:]:
+        for first, second, why in COMPANIONS:
+            a, b = c.cell(label, first), c.cell(label, second)
+            if a is None or b is None or not (a["real"] and b["real"]) or (a["diff"] > 0) == (b["diff"] > 0):
+                continue
+            out.append(text["flip"].format(
+                name=c.names[label], a=METRICS[first].phrase(c.lang), b=METRICS[second].phrase(c.lang),
+                a_dir=text["up" if a["diff"] > 0 else "down"], b_dir=text["up" if b["diff"] > 0 else "down"],
+                why=text["why"][why]))
     return out
 
 

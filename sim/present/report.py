@@ -11,15 +11,30 @@ import html
 import math
 from pathlib import Path
 
-from sim.present.labels import HEADLINE, metric_label, pad, scenario_name, value_text, width, words
+from sim.measure.facts import load_facts
+from sim.present.labels import HEADLINE, METRICS, metric_label, pad, scenario_name, value_text, width, words
 from sim.measure.metrics import BAND_LABELS
-from sim.present.reading import caveats, findings, left_behind, survey_notes
+from sim.present.reading import caveats, companions, findings, left_behind, survey_notes
+
+# The figures a planner reads first; each has its companion close by (sim/present/reading.py).
+HEADLINE_KEYS = ("resident_hours.mean", "in_person_radius_km.mean", "service_radius_km.mean", "share_without_trip",
+                 "latency_counting_open_days.restricted_mean", "latency_counting_open_days.unfinished_share",
+                 "per_1000.turned_away", "per_1000.wrong_decisions", "staff.fte.total", "survey.satisfaction.true")
 
 TEXT = {
     "en": {
         "title": "Comparing authorisation models: {names}",
         "generated": "Generated {when} by `{command}`.",
         "compared": "What was compared", "reading": "The reading", "tables": "The numbers",
+        "headline": "Headline figures", "companions": "Figures that can mislead on their own",
+        "facts": "Face validity: the baseline against published facts",
+        "facts_intro": ("{base}'s mean over its runs against each published fact "
+                        "(`scenarios/data/facts.toml`, sources in `docs/ODD.md`); a fact passes when the mean lies "
+                        "inside its tolerance."),
+        "facts_columns": ("Fact", "Model", "Target", "Tolerance", "Result"), "pass": "pass", "fail": "FAIL",
+        "facts_scale": ("The facts describe the whole street; this comparison ran at territory.scale = {scale:g}, "
+                        "where queues and visitors per window shrink with the population, so they are not expected "
+                        "to hold."),
         "behind": "Who is left behind", "figures": "Figures", "survey": "The telephone survey",
         "reproduce": "How to reproduce",
         "columns": ("Scenario", "中文", "File", "What it means", "Runs"),
@@ -35,7 +50,7 @@ TEXT = {
         "streets": "{k} streets ({names})", "sep": ", ",
         "survey_intro": ("Each run also simulates the monthly telephone survey of residents served that Dingshan's "
                          "third-party evaluation uses: a sample of about {n:,.0f} respondents per run, each answering "
-                         "with a chance driven by their own latency, trips and distance. The simulation knows every "
+                         "with a chance driven by their own latency, trips, distance, refusals at the window and wrong decisions. The simulation knows every "
                          "resident's true satisfaction, so it can tell whether a survey of that size would detect "
                          "the differences between models."),
         "files": ("`runs.csv` / `runs.parquet`: one row per run (scenario, replicate, seed, every metric). "
@@ -50,6 +65,12 @@ TEXT = {
         "title": "授权模式比较：{names}",
         "generated": "生成于 {when}，命令：`{command}`。",
         "compared": "比较对象", "reading": "结论解读", "tables": "数据表", "behind": "谁被落下",
+        "headline": "主要指标", "companions": "单看会误导的指标",
+        "facts": "表面效度：基准情景与公开事实对照",
+        "facts_intro": "{base}各次模拟的均值与每项公开事实对照（`scenarios/data/facts.toml`，出处见 `docs/ODD.md`）；"
+                       "均值落在容差范围内即为通过。",
+        "facts_columns": ("事实", "模型", "目标", "容差", "结果"), "pass": "通过", "fail": "未通过",
+        "facts_scale": "这些事实描述的是整个街道；本次比较的 territory.scale = {scale:g}，排队和每窗口人次随人口缩小，不应期望相符。",
         "figures": "图表", "survey": "电话满意度调查", "reproduce": "如何复现",
         "columns": ("情景", "English", "文件", "含义", "模拟次数"),
         "runs": "{ok}/{total}",
@@ -60,7 +81,7 @@ TEXT = {
         "territory": "{streets}，{population:,}名居民", "one_street": "{name}",
         "streets": "{k}个街道（{names}）", "sep": "、",
         "survey_intro": ("每次模拟还包括定山街道第三方评估采用的每月电话回访：每次模拟约{n:,.0f}名受访者，"
-                         "每人是否满意取决于其自身的办结时长、跑动次数和距离。模拟知道每位居民的真实满意度，"
+                         "每人是否满意取决于其自身的办结时长、跑动次数、距离、被拒次数和错误决定。模拟知道每位居民的真实满意度，"
                          "因此可以判断这样规模的调查能否发现模式之间的差异。"),
         "files": ("`runs.csv` / `runs.parquet`：每次模拟一行（情景、重复、种子、全部指标）。"
                   "`summary.csv`：情景×指标的均值、95%置信区间与配对差异。"
@@ -75,9 +96,9 @@ TEXT = {
 
 # ---- the two tables ------------------------------------------------------------------------------
 
-def _rows(c, labels: list[str]):
+def _rows(c, labels: list[str], metrics=HEADLINE):
     """(metric, summary rows for `labels`) for each headline metric the runs produced."""
-    for m in HEADLINE:
+    for m in metrics:
         cells = [c.cell(lb, m.key) for lb in labels]
         if any(cell is not None for cell in cells):
             yield m, cells
@@ -89,6 +110,32 @@ def means_table(c) -> tuple[str, list[str], list[list[str]]]:
     rows = [[metric_label(m, c.lang)] + [_mean_text(cell, m.unit, c.lang) for cell in cells]
             for m, cells in _rows(c, c.labels)]
     return w["means_title"].format(n=c.replicates), [w["metric"]] + [c.short[lb] for lb in c.labels], rows
+
+
+def headline_table(c) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the figures a planner reads first: each scenario's mean."""
+    rows = [[metric_label(m, c.lang)] + [_mean_text(cell, m.unit, c.lang) for cell in cells]
+            for m, cells in _rows(c, c.labels, [METRICS[k] for k in HEADLINE_KEYS])]
+    return [words(c.lang)["metric"]] + [c.short[lb] for lb in c.labels], rows
+
+
+def facts_table(c) -> tuple[list[str], list[list[str]]]:
+    """The baseline's mean figure against each published fact, pass or fail."""
+    t = TEXT[c.lang]
+    rows = []
+    for f in load_facts():
+        cell = c.cell(c.labels[0], f.metric)
+        share = f.unit == "share"
+        shown = (lambda v: value_text(v, "share", c.lang, with_unit=True)) if share else (lambda v: f"{v:.1f}")
+        if cell is None or not math.isfinite(cell["mean"]):
+            model, passed = words(c.lang)["na"], False
+        else:
+            model, passed = shown(cell["mean"]), f.low <= cell["mean"] <= f.high
+        label = f.label_zh if c.lang == "zh" else f.label
+        unit = "" if share else f" ({f.unit})"
+        rows.append([label + unit, model, shown(f.target), f"{shown(f.low)} – {shown(f.high)}",
+                     t["pass"] if passed else t["fail"]])
+    return list(t["facts_columns"]), rows
 
 
 def diff_table(c) -> tuple[str, list[str], list[list[str]]]:
@@ -177,6 +224,11 @@ def blocks(c, figures: list) -> list[tuple]:
     notes = caveats(c)
     if notes:
         out.append(("ul", notes))
+    header, rows = headline_table(c)
+    out += [("h2", t["headline"]), ("table", header, rows)]
+    flips = companions(c)
+    if flips:
+        out += [("p", f"**{t['companions']}**"), ("ul", flips)]
     out += [("h2", t["reading"]), ("ul", findings(c) or ["—"])]
     out += [("h2", t["tables"])]
     title, header, rows = means_table(c)
@@ -185,6 +237,11 @@ def blocks(c, figures: list) -> list[tuple]:
         title, header, rows = diff_table(c)
         out += [("p", f"**{title}** {t['marks']}"), ("table", header, rows, diff_marks(c))]
     out += [("h2", t["behind"]), ("ul", left_behind(c, BAND_LABELS[-1]))]
+    header, rows = facts_table(c)
+    out += [("h2", t["facts"]), ("p", t["facts_intro"].format(base=c.names[c.labels[0]])), ("table", header, rows)]
+    scale = c.scenarios[c.labels[0]]["territory"]["scale"]
+    if scale < 1:
+        out.append(("p", t["facts_scale"].format(scale=scale)))
     survey = survey_notes(c)
     if survey:
         n = float(c.runs["survey.n"].mean())
