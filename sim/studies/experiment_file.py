@@ -39,14 +39,14 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
-from sim.scenario.files import SCHEMA, MapOf, Spec, read_toml
+from sim.scenario.files import Spec, read_toml, spec_at
 
 TOP_KEYS = ("experiment", "factors", "exclude")
 EXPERIMENT_KEYS = ("name", "base", "replicates", "seed", "metrics", "max_in_a_row")
 LEVEL_KEYS = ("scenario", "set")
 RESERVED = ("run", "replicate", "seed", "scenario", "overrides", "label", "status", "error")  # columns of a run beside the factors
 
-NAME = re.compile(r"[A-Za-z0-9_.-]+")
+NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # a folder name that cannot be "." or ".."
 FACTOR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LEVEL = re.compile(r"[A-Za-z0-9_-]+")
 PART = re.compile(r"[A-Za-z_]\w*")
@@ -130,7 +130,8 @@ def _known_keys(path: Path, table: dict, known: tuple[str, ...], prefix: str) ->
 def _name(path: Path, head: dict) -> str:
     name = head.get("name")
     if not isinstance(name, str) or not NAME.fullmatch(name):
-        raise ScenarioError(path, "experiment.name", "a name of letters, digits, '_', '-' or '.'")
+        raise ScenarioError(path, "experiment.name", "a name of letters, digits, '_', '-' or '.', "
+                                                 "starting with a letter, digit or '_'")
     return name
 
 
@@ -212,10 +213,7 @@ def _flatten(values: dict, prefix: str):
 
 def _absolute(path: Path, dotted: str, value: Any) -> Any:
     """File values are relative to the experiment file, as `scenario` is, not to where runs start."""
-    spec: Any = SCHEMA
-    for part in dotted.split("."):
-        spec = spec.value if isinstance(spec, MapOf) else spec
-        spec = spec.get(part) if isinstance(spec, dict) else None
+    spec = spec_at(dotted)
     if isinstance(spec, Spec) and spec.kind == "path" and isinstance(value, str):
         return str((path.parent / value).resolve())
     return value
