@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of tables, figures and report")
     p.add_argument("--workers", type=whole(1, 1024), metavar="N", help="local worker processes (default min(2, cpus))")
     p.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--rerun", action="store_true", help="run again the runs in --out that other inputs made")
     p = sub.add_parser("experiment", help="run a designed experiment (factors, levels, replicates) and report its "
                                           "main effects and interactions with 95%% intervals")
     p.add_argument("file", type=Path, help="experiment file, e.g. experiments/authorisation.toml")
@@ -106,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the effects as JSON")
     p.add_argument("--workers", type=whole(1, 1024), metavar="N", help="local worker processes (default min(2, cpus))")
     p.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--rerun", action="store_true", help="run again the runs in --out that other inputs made")
+    p.add_argument("--max-runs", type=whole(1), default=10_000, metavar="N",
+                   help="refuse a design of more runs than this (default 10,000)")
     p = sub.add_parser("app", help="start the teaching app (a live map in the browser) and print its address")
     p.add_argument("--port", type=whole(0, 65535), default=8765, help="port to serve on (default 8765; 0 picks a free one)")
     p.add_argument("--host", type=host, default="127.0.0.1", help="address to listen on (0.0.0.0 lets a class connect)")
@@ -132,10 +136,12 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_run(args) -> int:
     from sim.engine.model import GovernanceModel
     from sim.measure.metrics import format_summary
-    from sim.runs.output import write_run
+    from sim.runs.output import check_folder, run_job, write_run
     from sim.scenario.files import load
 
     scenario = load(args.scenario, args.overrides)
+    if args.out:
+        check_folder(args.out, run_job(scenario))
     started = time.perf_counter()
     model = GovernanceModel(scenario, args.seed)
     model.run()
@@ -185,7 +191,7 @@ def cmd_compare(args) -> int:
     try:
         c = compare(args.scenarios, replicates=args.replicates, seed=args.seed, overrides=args.overrides, out=out,
                     lang=args.lang, workers=args.workers, dask=args.dask, with_requests=args.requests,
-                    command=["python -m sim", *sys.argv[1:]])
+                    command=["python -m sim", *sys.argv[1:]], rerun=args.rerun)
     except KeyboardInterrupt:
         if out.exists():
             print(f"finished runs are kept in {out}; the same command with --out {out} resumes", file=sys.stderr)
@@ -206,12 +212,12 @@ def cmd_experiment(args) -> int:
     from sim.present.experiment_report import TEXT, terminal
 
     if args.plan:
-        print(plan(args.file, args.seed), end="")
+        print(plan(args.file, args.seed, args.max_runs), end="")
         return 0
     started = time.perf_counter()
     try:
         r = experiment(args.file, seed=args.seed, out=args.out, lang=args.lang, workers=args.workers, dask=args.dask,
-                       command=["python -m sim", *sys.argv[1:]])
+                       command=["python -m sim", *sys.argv[1:]], rerun=args.rerun, max_runs=args.max_runs)
     except KeyboardInterrupt:
         print("finished runs are kept; the same command resumes", file=sys.stderr)
         raise

@@ -33,6 +33,7 @@ the keys and values themselves when the runs start.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,8 @@ NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # a folder name that cannot b
 FACTOR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LEVEL = re.compile(r"[A-Za-z0-9_-]+")
 PART = re.compile(r"[A-Za-z_]\w*")
+MAX_RUNS = 10_000  # runs in one design unless asked for more (--max-runs)
+MAX_COMBINATIONS = 1_000_000  # combinations of levels listed before exclusions are applied
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,9 @@ class Experiment:
         return [levels for levels in every if not self.excluded(levels)]
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read and check an experiment file; every problem is a ScenarioError naming file and key."""
+def load_experiment(path: str | Path, max_runs: int = MAX_RUNS) -> Experiment:
+    """Read and check an experiment file; every problem is a ScenarioError naming file and key.
+    A design of more than `max_runs` runs is refused before it is built."""
     path = Path(path).resolve()
     if not path.is_file():
         raise ScenarioError(path, "file", f"an existing experiment file (not found: {path})")
@@ -109,8 +113,21 @@ def load_experiment(path: str | Path) -> Experiment:
         excludes=_excludes(path, data.get("exclude", []), factors),
         max_in_a_row=_max_in_a_row(path, head.get("max_in_a_row"), factors),
     )
+    _check_size(exp, max_runs)
     _check_combinations(exp)
     return exp
+
+
+def _check_size(exp: Experiment, max_runs: int) -> None:
+    """Count the runs before listing them: a design too big to run is refused at once."""
+    listed = math.prod(len(levels) for levels in exp.factors.values())
+    if listed > MAX_COMBINATIONS:
+        raise ScenarioError(exp.path, "factors", f"at most {MAX_COMBINATIONS:,} combinations of levels; "
+                                                 f"these factors make {listed:,}")
+    runs = len(exp.combinations()) * exp.replicates
+    if runs > max_runs:
+        raise ScenarioError(exp.path, "experiment.replicates", f"a design of at most {max_runs:,} runs "
+                                                               f"(--max-runs); this one has {runs:,}")
 
 
 def _table(path: Path, value: Any, key: str) -> dict:
