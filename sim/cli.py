@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     p = sub.add_parser("validity", help="check the model against queueing theory; writes results/validation.md")
     p.add_argument("--replicates", type=whole(1, 10_000), default=10)
-    p.add_argument("--weeks", type=positive, default=20)
+    p.add_argument("--weeks", type=positive, default=20.0)
     p.add_argument("--out", type=Path, help="file to write the table to (default results/validation.md)")
     p.add_argument("--refresh-docs", action="store_true", help="write docs/validation.md, the table the docs cite")
     p = sub.add_parser("compare", help="compare scenarios against the first, with common random numbers, "
@@ -234,7 +234,8 @@ def cmd_experiment(args) -> int:
 
 
 def cmd_app(args) -> int:
-    """Serve sim/app.py with Solara in place of this process, so stopping it stops the server."""
+    """Serve sim/teaching/app.py with Solara in place of this process, so stopping it stops the
+    server; sim/teaching/server.py turns away requests not addressed to it."""
     import os
     import socket
 
@@ -256,8 +257,10 @@ def cmd_app(args) -> int:
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg",
            "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette"}
     print(f"Teaching app: http://{args.host}:{port}/  (Ctrl+C stops it)", flush=True)
-    argv = [sys.executable, "-m", "solara", "run", "sim.teaching.app", "--host", args.host, "--port", str(port),
-            "--production", "--no-open", "--log-level", "warning"]
+    env |= {"SOLARA_APP": "sim.teaching.app", "SOLARA_MODE": "production", "SIM_APP_HOST": args.host,
+            "SIM_APP_PORT": str(port), "SERVER_NAME": args.host, "SERVER_PORT": str(port)}
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "sim.teaching.server:build", "--host", args.host,
+            "--port", str(port), "--log-level", "warning", "--no-access-log"]
     os.execve(sys.executable, argv, env)
 
 
