@@ -80,6 +80,14 @@ def test_per_1000_counts_refusals_errors_and_the_events_a_table_records():
     assert m["abandoned"] == 100.0 and m["complaints"] == 300.0
 
 
+def test_time_to_correct_wrong_decisions():
+    assert summarise(table(row()))["correction_days"]["mean"] is None  # a table without the columns
+    df = table(row(t_wrong=DAY, t_corrected=3 * DAY), row(t_wrong=DAY, t_corrected=7 * DAY),
+               row(t_wrong=2 * DAY, t_corrected=np.nan), row(t_wrong=np.nan, t_corrected=np.nan))
+    m = summarise(df)["correction_days"]
+    assert m["mean"] == pytest.approx(4.0) and m["corrected_share"] == pytest.approx(2 / 3)
+
+
 def _report(street_busy=10.0, street_paid=70.0, community_paid=0.0, grid_busy=2.0) -> dict:
     kinds = {"street": (street_busy, street_paid), "community": (0.0, community_paid), "specialist": (0.0, 0.0),
              "grid": (grid_busy, 400.0)}

@@ -33,6 +33,7 @@ BAND_LABELS = tuple(
 _HEADLINE_SECTIONS = (
     "resident_hours", "service_radius_km", "in_person_radius_km", "share_without_trip", "access_radius_km",
     "latency_days", "latency_counting_open_days", "trips_per_request", "share_one_trip_or_less", "per_1000",
+    "correction_days",
     "channel_share", "visitors_per_window_day", "staff", "survey",
 )
 IN_PERSON = tuple(sorted(PHYSICAL))  # channels where the resident goes to a point
@@ -114,6 +115,18 @@ def _counted(measured: pd.DataFrame, column: str) -> int:
     return int(measured[column].sum()) if column in measured else 0
 
 
+def correction_days(measured: pd.DataFrame) -> dict:
+    """How long wrong decisions stay wrong: days from the wrong decision (`t_wrong`) to its
+    correction (`t_corrected`) where the table records them; `corrected_share` of wrong ones."""
+    if "t_wrong" not in measured or "t_corrected" not in measured:
+        return {"mean": None, "p90": None, "corrected_share": None}
+    wrong = measured[measured["t_wrong"].notna()]
+    fixed = wrong[wrong["t_corrected"].notna()]
+    days = ((fixed["t_corrected"] - fixed["t_wrong"]) / DAY).to_numpy(float)
+    return {"mean": _mean(days), "p90": _quantile(days, 0.9),
+            "corrected_share": len(fixed) / len(wrong) if len(wrong) else None}
+
+
 def latency_counting_open(measured: pd.DataFrame, stop: float | None) -> dict:
     """Kaplan-Meier time to done in days, each open request censored at the run's end `stop`
     (default: the latest time in the table); the horizon is the shortest follow-up."""
@@ -158,6 +171,7 @@ def summarise(requests: pd.DataFrame, stop: float | None = None) -> dict:
         "share_without_trip": _mean(measured["trips"].to_numpy(float) == 0),
         "channel_share": {ch: _mean((measured["channel"] == ch).to_numpy()) for ch in CHANNELS},
         "latency_counting_open_days": latency_counting_open(measured, stop),
+        "correction_days": correction_days(measured),
         "per_1000": {
             "turned_away": per_1000(_counted(measured, "turned_away")),
             "abandoned": per_1000(_counted(measured, "abandoned")),

@@ -81,6 +81,8 @@ HEADLINE = (
            "12345 hotline complaints per 1,000 requests", "每千件事项的12345热线投诉数", "per1000", -1),
     Metric("per_1000.wrong_decisions", "Wrong decisions, per 1,000 requests", "每千件错误决定数",
            "wrong decisions per 1,000 requests", "每千件事项中的错误决定数", "per1000", -1),
+    Metric("correction_days.mean", "Days to correct a wrong decision, mean", "错误决定纠正天数 均值",
+           "the mean days from a wrong decision to its correction", "从错误决定到纠正的平均天数", "days", -1),
     Metric("staff.fte.total", "Staff in full-time equivalents, idle window time included",
            "工作人员 全职当量（含窗口空闲时间）", "the staff needed in full-time equivalents, idle window time included",
            "所需工作人员全职当量（含窗口空闲时间）", "fte", -1),

@@ -19,7 +19,8 @@ from sim.present.reading import caveats, companions, findings, left_behind, surv
 # The figures a planner reads first; each has its companion close by (sim/present/reading.py).
 HEADLINE_KEYS = ("resident_hours.mean", "in_person_radius_km.mean", "service_radius_km.mean", "share_without_trip",
                  "latency_counting_open_days.restricted_mean", "latency_counting_open_days.unfinished_share",
-                 "per_1000.turned_away", "per_1000.wrong_decisions", "staff.fte.total", "survey.satisfaction.true")
+                 "per_1000.turned_away", "per_1000.abandoned", "per_1000.complaints", "per_1000.wrong_decisions",
+                 "correction_days.mean", "staff.fte.total", "survey.satisfaction.true")
 
 TEXT = {
     "en": {
