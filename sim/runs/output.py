@@ -18,7 +18,7 @@ import tomli_w
 from sim.paths import ROOT
 
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "networkx", "scipy", "sweetpea", "matplotlib", "mplfonts", "dask",
-            "distributed", "tqdm", "solara")
+            "distributed", "tqdm", "solara", "SALib", "ema_workbench", "statsmodels")
 
 
 def package_versions() -> dict[str, str]:

@@ -3,11 +3,11 @@
 A scenario's `[ranges]` table is keyed by dotted scenario key; each entry is one of
 
     "territory.circuity" = { low = 1.2, high = 1.5 }                        uniform
-    "residents.go_delay_days" = { low = 0.5, high = 5, dist = "triangular" } peak at the value
+    "residents.go_delay_days" = { low = 0.5, high = 5, dist = "triangular", mode = 2 }
     "territory.core_density_ratio" = { low = 2, high = 8, dist = "loguniform" }
     "staff.specialist.when_absent" = { levels = ["hold", "send_to_street"] } one of named values
 
-(`mode = x` puts a triangular peak elsewhere than the scenario's value). Policy files extend the
+(a triangular range names its peak, `mode`). Policy files extend the
 table like any other. A range belongs to the value it was written for: it applies while no later
 file changes that value (a policy that sets its own value has made it a lever, not a guess, and
 a study keeps it). `load` refuses an applying range that does not hold its default (a value set
@@ -122,11 +122,10 @@ def parse_ranges(sc, spec_of: Callable[[str], Any]) -> list[Range]:
             raise fail(where, "low above 0 for a loguniform range")
         if is_default and not low <= value <= high:
             raise fail(where, f"a range that holds the scenario's own value {value!r}; got {low:g} to {high:g}")
-        mode = entry.get("mode", value if dist == "triangular" else None)
-        if "mode" in entry and (dist != "triangular" or not isinstance(mode, (int, float)) or not low <= mode <= high):
-            raise fail(where + ".mode", "the peak of a triangular range, between low and high")
-        if dist == "triangular" and not low <= mode < high:
-            raise fail(where + ".mode", "a peak from low to just below high (give mode = ... inside the range)")
+        mode = entry.get("mode")
+        if (mode is not None) != (dist == "triangular") or (mode is not None and (
+                isinstance(mode, bool) or not isinstance(mode, (int, float)) or not low <= mode < high)):
+            raise fail(where + ".mode", "the peak of a triangular range (and only of one), from low to just below high")
         out.append(Range(key, float(low), float(high), dist, None if mode is None else float(mode),
                          integer=spec.kind == "int"))
     return out

@@ -126,6 +126,11 @@ def build(path: str | Path, seed: int | None = None) -> Plan:
                 overrides = tuple(fixed + [r.override(x) for r, x in zip(rs, row) if r.key in own])
                 tasks += [Task(world_label(design, w, policy), k, s, str(sc.path), overrides, sc.digest())
                           for k, s in enumerate(seeds)]
+    first = {}
+    for t in tasks:
+        first.setdefault((t.label[0], t.scenario), t)
+    for t in first.values():
+        load(t.scenario, list(t.overrides))  # each policy's first world of each design: a fault shows before any run
     return Plan(study, scenarios, ranges, sobol_ranges, designs, seeds, tasks)
 
 

@@ -47,6 +47,7 @@ HEAD_KEYS = ("name", "baseline", "seed", "replicates", "outcomes", "vary", "set"
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 POLICY = re.compile(r"[A-Za-z0-9_]+")
 MAX_WORLDS = 100_000
+MAX_SEED = 2**32 - 3  # SALib's samplers take 32-bit seeds; the designs use seed, seed + 1, seed + 2
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def load_study(path: str | Path) -> Study:
     if samples and samples & (samples - 1):
         raise ScenarioError(path, "sobol.samples", f"a power of 2 (Sobol' sequences need one); got {samples}")
     return Study(
-        name=_name(path, head), path=path, baseline=baseline, seed=_whole(path, head, "seed", 0, "sensitivity."),
+        name=_name(path, head), path=path, baseline=baseline, seed=_whole(path, head, "seed", 0, "sensitivity.", high=MAX_SEED),
         replicates=_whole(path, head, "replicates", 1, "sensitivity.", default=1),
         outcomes=_outcomes(path, head.get("outcomes")), vary=_vary(path, head.get("vary", "all")),
         fixed=_fixed(path, head.get("set", {})),
@@ -140,12 +141,13 @@ def _table(path: Path, data: dict, key: str) -> dict:
     return data[key]
 
 
-def _whole(path: Path, table: dict, key: str, low: int, prefix: str, default: int | None = None) -> int:
+def _whole(path: Path, table: dict, key: str, low: int, prefix: str, default: int | None = None,
+           high: int = MAX_WORLDS) -> int:
     value = table.get(key, default)
     if value is None:
         raise ScenarioError(path, prefix + key, "required (missing)")
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_WORLDS:
-        raise ScenarioError(path, prefix + key, f"a whole number from {low} to {MAX_WORLDS:,}; got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ScenarioError(path, prefix + key, f"a whole number from {low} to {high:,}; got {value!r}")
     return value
 
 
