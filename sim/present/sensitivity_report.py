@@ -45,6 +45,8 @@ TEXT = {
         "loses_when": "it loses mainly when {cond} (this box holds {cov:.0%} of the {n} losing worlds, and "
                       "{dens:.0%} of the worlds in it lose).",
         "never": "it never loses in the sampled worlds.",
+        "always": "it loses in every sampled world.",
+        "ties": " It ties (exactly the same figure) in {k} of the worlds.",
         "no_box": "no box describes where it loses ({n} losing worlds).",
         "and": " and ", "or": " or ", "between": "{key} is from {low} to {high}", "above": "{key} ≥ {low}",
         "below": "{key} ≤ {high}", "is": "{key} is {levels}",
@@ -80,7 +82,8 @@ TEXT = {
         "facts_off": "未按事实筛选：{why}。",
         "sentence": "{reform}在{phrase}上优于{base}的合理世界占{share:.0%}（95%区间{low:.0%}–{high:.0%}）；{rest}",
         "loses_when": "落后主要发生在{cond}时（该框包含{n}个落后世界中的{cov:.0%}，框内{dens:.0%}的世界落后）。",
-        "never": "在抽样世界中从未落后。", "no_box": "没有框能描述其落后之处（{n}个落后世界）。",
+        "never": "在抽样世界中从未落后。", "always": "在每个抽样世界中都落后。", "ties": "其中{k}个世界两者相同。",
+        "no_box": "没有框能描述其落后之处（{n}个落后世界）。",
         "and": "且", "or": "或", "between": "{key}在{low}到{high}之间", "above": "{key} ≥ {low}",
         "below": "{key} ≤ {high}", "is": "{key}为{levels}",
         "box_cols": ("改革", "指标", "落后之处", "覆盖率", "密度", "落后世界数"),
@@ -130,15 +133,19 @@ def sentences(r) -> list[str]:
     boxes = {(b.reform, b.outcome): b for b in r.boxes}
     out = []
     for row in r.verdicts[r.verdicts["group"] == "all"].itertuples():
-        losing = row.worlds - row.wins
+        losing = row.worlds - row.wins - row.ties
         box = boxes.get((row.reform, row.outcome))
         if box is not None and box.limits:
             rest = t["loses_when"].format(cond=condition(box, r.lang), cov=box.coverage, n=box.losing,
                                           dens=box.density)
         elif losing == 0:
             rest = t["never"]
+        elif losing == row.worlds:
+            rest = t["always"]
         else:
             rest = t["no_box"].format(n=losing)
+        if row.ties:
+            rest += t["ties"].format(k=row.ties)
         out.append(t["sentence"].format(reform=names[row.reform], base=names[r.study.baseline],
                                         phrase=_phrase(row.outcome, r.lang), share=row.share, low=row.low,
                                         high=row.high, rest=rest))
