@@ -118,6 +118,14 @@ def test_the_plan_prints_the_design_and_runs_nothing(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("name", ["sensitivity.toml", "sensitivity_small.toml"])
+def test_the_shipped_studies_build_over_every_ranged_assumption_of_the_four_models(name):
+    plan = build(ROOT / "experiments" / name)
+    assert list(plan.scenarios) == ["centralised", "dingshan", "dachang", "xiaoding"]
+    assert {r.key for r in plan.ranges} == {r.key for sc in plan.scenarios.values() for r in sc.ranges}
+    assert plan.worlds("morris") == plan.study.trajectories * (len(plan.ranges) + 1)
+
+
 def test_worlds_pair_the_policies_under_common_random_numbers():
     plan = build(STUDY)
     assert len(plan.tasks) == RUNS and len({t.seed for t in plan.tasks}) == 1
