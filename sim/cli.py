@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
                                            "verdict robustness and PRIM boxes over the ranged assumptions")
     p.add_argument("file", type=Path, help="sensitivity file, e.g. experiments/sensitivity.toml")
     p.add_argument("--plan", action="store_true", help="print the designs' sizes and a time estimate; run nothing")
+    p.add_argument("--rerun", action="store_true", help="run again the runs in --out that other inputs made")
+    p.add_argument("--max-runs", type=whole(1), default=10_000, metavar="N",
+                   help="refuse a study of more runs than this (default 10,000)")
     p.add_argument("--out", type=Path, help="results folder (default results/<study name>)")
     p.add_argument("--seed", type=whole(0), help="seed of the designs and the runs (default: the file's)")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of tables, figures and report")
@@ -250,17 +253,16 @@ def cmd_sensitivity(args) -> int:
     from sim.runs.runner import default_workers
     from sim.studies.sensitivity import build, format_plan, sensitivity
 
-    if args.workers is not None and args.workers < 1:
-        raise ScenarioError("--workers", str(args.workers), "a whole number >= 1")
     if args.plan:
-        plan = build(args.file, args.seed)
+        plan = build(args.file, args.seed, args.max_runs)
         out = args.out or Path("results") / plan.study.name
         print(format_plan(plan, out if out.is_dir() else None, args.workers or default_workers()), end="")
         return 0
     started = time.perf_counter()
     try:
         r = sensitivity(args.file, seed=args.seed, out=args.out, lang=args.lang, workers=args.workers,
-                        dask=args.dask, command=["python -m sim", *sys.argv[1:]])
+                        dask=args.dask, command=["python -m sim", *sys.argv[1:]], rerun=args.rerun,
+                        max_runs=args.max_runs)
     except KeyboardInterrupt:
         print("finished runs are kept; the same command resumes", file=sys.stderr)
         raise

@@ -34,11 +34,14 @@ from sim.errors import ScenarioError
 from sim.measure.results import simulate
 from sim.present.labels import LANGS
 from sim.runs import global_sensitivity as gsa
-from sim.runs.output import manifest, publish, replace_files, write_json, write_tables
+from sim.engine.build import check
+from sim.runs.output import claim, manifest, publish, replace_files, run_key, write_json, write_tables
 from sim.runs.robustness import Box, losing_box, verdicts
-from sim.runs.runner import RunLog, Task, default_workers, read_run, replicate_seeds, run_folder, run_tasks, runs_table
+from sim.runs.runner import (RunLog, Task, default_workers, is_finished, read_run, replicate_seeds, run_folder,
+                             run_tasks, runs_table)
 from sim.scenario.files import Scenario, load
 from sim.scenario.ranges import Range
+from sim.studies.experiment_file import MAX_RUNS
 from sim.studies.sensitivity_file import Study, load_study
 
 DESIGNS = {"morris": "m", "sobol": "s", "verdicts": "v"}
@@ -98,8 +101,9 @@ def toml_value(value) -> str:
     return tomli_w.dumps({"v": value})[4:].strip()
 
 
-def build(path: str | Path, seed: int | None = None) -> Plan:
-    """Read and check a study and lay out its designs and runs; nothing is run or written."""
+def build(path: str | Path, seed: int | None = None, max_runs: int = MAX_RUNS) -> Plan:
+    """Read and check a study and lay out its designs and runs; nothing is run or written.
+    A study of more than `max_runs` runs is refused before its designs are sampled."""
     study = load_study(path)
     if seed is not None:
         study = _with_seed(study, seed)
@@ -111,20 +115,29 @@ def build(path: str | Path, seed: int | None = None) -> Plan:
     if not ranges:
         raise ScenarioError(study.path, "sensitivity.vary", "at least one assumption with a range in the policies' "
                                                             "scenario files ([ranges])")
+    worlds = study.trajectories * (len(ranges) + 1) + study.samples * (len(sobol_ranges) + 2) * bool(sobol_ranges) \
+        + study.worlds
+    runs = worlds * len(scenarios) * study.replicates
+    if runs > max_runs:
+        raise ScenarioError(study.path, "morris.trajectories", f"a study of at most {max_runs:,} runs (--max-runs); "
+                                                               f"this one has {runs:,} ({worlds:,} worlds)")
+    for sc in scenarios.values():
+        check(sc)
     designs = {"morris": gsa.morris_design(ranges, study.trajectories, study.levels, study.seed)}
     if sobol_ranges:
         designs["sobol"] = gsa.sobol_design(sobol_ranges, study.samples, study.seed + 1)
     if study.worlds:
         designs["verdicts"] = gsa.latin_design(ranges, study.worlds, study.seed + 2)
     seeds = replicate_seeds(study.seed, study.replicates)
+    keys = {policy: run_key(sc.fingerprint()) for policy, sc in scenarios.items()}
     tasks = []
     for design, numbers in designs.items():
         rs = sobol_ranges if design == "sobol" else ranges
         for w, row in enumerate(numbers):
             for policy, sc in scenarios.items():
-                own = {r.key for r in sc.ranges}
+                own, key = {r.key for r in sc.ranges}, keys[policy]
                 overrides = tuple(fixed + [r.override(x) for r, x in zip(rs, row) if r.key in own])
-                tasks += [Task(world_label(design, w, policy), k, s, str(sc.path), overrides, sc.digest())
+                tasks += [Task(world_label(design, w, policy), k, s, str(sc.path), overrides, key)
                           for k, s in enumerate(seeds)]
     first = {}
     for t in tasks:
@@ -217,7 +230,7 @@ def format_plan(plan: Plan, out: Path | None, workers: int) -> str:
                          + ", ".join(r.key for r in plan.sobol_ranges),
                 "verdicts": "Latin hypercube for verdicts and PRIM"}[design]
         lines.append(f"  {design:9} {len(numbers):6,} worlds  {len(numbers) * per_world:7,} runs  ({what})")
-    pending = [t for t in plan.tasks if out is None or not (run_folder(out, t) / "metrics.json").is_file()]
+    pending = [t for t in plan.tasks if out is None or not is_finished(out, t)]
     seconds, how = estimate_seconds(plan, out)
     total = len(pending) * seconds / max(1, workers)
     lines.append(f"total: {len(plan.tasks):,} runs, {len(pending):,} to run; about {seconds:.2f} s a run "
@@ -234,18 +247,18 @@ def _duration(seconds: float) -> str:
 
 def sensitivity(path: str | Path, *, seed: int | None = None, out: str | Path | None = None, lang: str = "en",
                 workers: int | None = None, dask: str | None = None, progress: bool = True,
-                command: list[str] | None = None) -> Results:
+                command: list[str] | None = None, rerun: bool = False, max_runs: int = MAX_RUNS) -> Results:
     """Run every run of the study not yet in `out`, analyse them all and write the results."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}")
     started = datetime.now(timezone.utc)
-    plan = build(path, seed)
+    plan = build(path, seed, max_runs)
     out = Path(out) if out is not None else Path("results") / plan.study.name
-    if out.exists() and not out.is_dir():
-        raise ScenarioError("--out", str(out), "a folder (this is a file)")
-    log = run_tasks(plan.tasks, out, workers=workers, dask=dask, progress=progress)
-    r = analyse(plan, out, lang, log, started, command)
-    write_results(r, workers=workers, dask=dask)
+    prints = {policy: sc.fingerprint() for policy, sc in plan.scenarios.items()}
+    with claim(out, {"kind": "sensitivity", "name": plan.study.name}, prints, rerun):
+        log = run_tasks(plan.tasks, out, workers=workers, dask=dask, progress=progress)
+        r = analyse(plan, out, lang, log, started, command)
+        write_results(r, workers=workers, dask=dask)
     return r
 
 
