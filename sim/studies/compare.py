@@ -23,7 +23,8 @@ import pandas as pd
 
 from sim.measure.access import AccessMap, access_map
 from sim.errors import ScenarioError
-from sim.present.labels import LANGS, scenario_name
+from sim.present.labels import scenario_name
+from sim.present.text import LANGS
 from sim.engine.model import GovernanceModel
 from sim.runs.output import manifest, publish, replace_files, write_json, write_tables
 from sim.runs.runner import RUN_COLUMNS, RunLog, Task, default_workers, read_run, replicate_seeds, run_tasks, runs_table

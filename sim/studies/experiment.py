@@ -27,7 +27,8 @@ import pandas as pd
 from sim.runs.effects import effects
 from sim.errors import ScenarioError
 from sim.studies.experiment_file import Experiment, load_experiment
-from sim.present.labels import LANGS, METRICS
+from sim.present.labels import METRICS
+from sim.present.text import LANGS
 from sim.runs.output import manifest, publish, replace_files, write_json, write_tables
 from sim.runs.runner import RUN_COLUMNS, RunLog, Task, default_workers, replicate_seeds, run_tasks, runs_table
 from sim.scenario.files import Scenario, load
