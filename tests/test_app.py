@@ -103,7 +103,7 @@ def residents_in(m, states, check, wanted=5) -> int:
 def test_travelling_residents_are_on_their_way_from_home_to_the_point():
     def on_the_way(model, r, xy):
         home = model.territory.building_xy[model.home[r.resident]]
-        point = model.point(r).xy
+        point = model.point_of(r).xy
         assert np.hypot(*(xy - home)) + np.hypot(*(point - xy)) == pytest.approx(np.hypot(*(point - home)))
 
     assert residents_in(live("centralised"), [TRAVELLING], on_the_way) >= 5
@@ -181,7 +181,7 @@ def test_app_command_prints_the_address_and_serves_the_page(monkeypatch, capsys)
     argv, env = calls[0]
     port = argv[argv.index("--port") + 1]
     assert f"http://127.0.0.1:{port}/" in capsys.readouterr().out and int(port) > 0
-    assert argv[argv.index("run") + 1] == "sim.teaching.app"
+    assert env["SOLARA_APP"] == "sim.teaching.app" and "sim.teaching.server:build" in argv
     assert env["SIM_APP_SCALE"] == "0.05" and env["SIM_APP_SCENARIOS"] == str(SCENARIOS)
     assert str(ROOT) in env["PYTHONPATH"]
 
@@ -195,6 +195,6 @@ def test_app_command_refuses_a_folder_without_policies(tmp_path, capsys):
 def test_residents_at_a_window_or_in_a_queue_are_drawn_at_the_point():
     def at_the_point(model, r, xy):
         assert r.at_point_until > model.time
-        assert tuple(xy) == tuple(model.point(r).xy)
+        assert tuple(xy) == tuple(model.point_of(r).xy)
 
     assert residents_in(live("centralised"), [QUEUEING, SERVED], at_the_point) >= 5
