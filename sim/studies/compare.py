@@ -26,7 +26,8 @@ from sim.measure.access import AccessMap, access_map
 from sim.errors import ScenarioError
 from sim.present.labels import scenario_name
 from sim.present.text import LANGS
-from sim.engine.model import GovernanceModel, check
+from sim.engine.build import check
+from sim.engine.model import GovernanceModel
 from sim.runs.output import claim, manifest, publish, replace_files, run_key, write_json, write_tables
 from sim.runs.runner import RUN_COLUMNS, RunLog, Task, default_workers, read_run, replicate_seeds, run_tasks, runs_table
 from sim.scenario.files import Scenario, load, resolved_override

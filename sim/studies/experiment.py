@@ -29,7 +29,7 @@ from sim.errors import ScenarioError
 from sim.studies.experiment_file import MAX_RUNS, Experiment, load_experiment
 from sim.present.labels import METRICS
 from sim.present.text import LANGS
-from sim.engine.model import check
+from sim.engine.build import check
 from sim.runs.output import claim, manifest, publish, replace_files, run_key, write_json, write_tables
 from sim.runs.runner import RUN_COLUMNS, RunLog, Task, default_workers, replicate_seeds, run_tasks, runs_table
 from sim.scenario.files import Scenario, load
