@@ -24,8 +24,7 @@ import pandas as pd
 
 from sim.measure.access import AccessMap, access_map
 from sim.errors import ScenarioError
-from sim.present.labels import scenario_name
-from sim.present.text import LANGS
+from sim.present.labels import LANGS, scenario_name
 from sim.engine.build import check
 from sim.engine.model import GovernanceModel
 from sim.runs.output import claim, manifest, publish, replace_files, run_key, write_json, write_tables

@@ -27,8 +27,7 @@ import pandas as pd
 from sim.runs.effects import effects
 from sim.errors import ScenarioError
 from sim.studies.experiment_file import MAX_RUNS, Experiment, load_experiment
-from sim.present.labels import METRICS
-from sim.present.text import LANGS
+from sim.present.labels import LANGS, METRICS
 from sim.engine.build import check
 from sim.runs.output import claim, manifest, publish, replace_files, run_key, write_json, write_tables
 from sim.runs.runner import RUN_COLUMNS, RunLog, Task, default_workers, replicate_seeds, run_tasks, runs_table
@@ -86,7 +85,20 @@ def plan(path: str | Path, seed: int | None = None, max_runs: int = MAX_RUNS) ->
     """The design as `--plan` prints it."""
     from sim.studies.design import format_plan
 
-    return format_plan(*load_design(path, seed, max_runs))
+    exp, cells = load_design(path, seed, max_runs)
+    check_levels(exp, cells)
+    return format_plan(exp, cells)
+
+
+def check_levels(exp: Experiment, cells: list) -> None:
+    """Load the scenario of one run of every level, so that a value a level sets is checked
+    against the schema (and blamed on that level) without loading every combination."""
+    seen: set[tuple[str, str]] = set()
+    for cell in cells:
+        new = {(f, level) for f, level in cell.levels.items()} - seen
+        if new:
+            _load(exp, cell)
+            seen |= new
 
 
 def experiment(path: str | Path, *, seed: int | None = None, out: str | Path | None = None, lang: str = "en",
