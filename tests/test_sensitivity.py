@@ -176,7 +176,7 @@ def test_the_study_writes_every_output_file(resumed):
     morris = pd.read_csv(out / "morris.csv")
     assert len(morris) == 2 * 4 and morris["mu_star"].notna().all()
     report = (out / "report.md").read_text()
-    assert "Dachang beats Centralised on the mean time from need to done in" in report
+    assert "Dachang beats Centralised on the mean time from need to done of finished requests in" in report
     assert "Dachang" in done.stdout and "Beats Centralised" in done.stdout
 
 
