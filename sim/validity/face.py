@@ -51,7 +51,7 @@ def facts_table(replicates: int = 5) -> str:
         f"`scenarios/centralised.toml`, {replicates} runs (seeds 1..{replicates}); mean and half-width of the 95%",
         "interval over runs. A fact passes when the mean lies inside its tolerance; the tolerances are",
         "fixed in `scenarios/data/facts.toml` from how exact each source is, never widened to let the",
-        "model pass. Regenerate with `python -m sim validity`.",
+        "model pass. Regenerate with `python -m sim validity --refresh-docs`.",
         "",
         "| fact | model | target | tolerance | result | runs inside | source | why this tolerance |",
         "|---|---|---|---|---|---|---|---|",
