@@ -38,7 +38,6 @@ def whole(lo: int, hi: int = SEED_MAX):
             raise argparse.ArgumentTypeError(f"a whole number from {lo} to {hi}; got {text!r}")
         return value
 
-    parse.__name__ = "whole number"
     return parse
 
 
