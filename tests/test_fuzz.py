@@ -46,6 +46,7 @@ WRONG_TYPES = {"bool": ["1", '"yes"', "[true]"], "str": ["1", "true", "[1]", "{a
                "scalar": ["[1]", "{a = 1}"], "path": ['"/no/such/file.csv"', "5", "[]", '"/"'],
                "enum": ['"zzz"', "1", '["x"]'], "list_enum": ['["zzz"]', '"x"', "1", "[1]"],
                "list_str": ["[1]", '"x"', "1", '[["a"]]'], "calendar_specs": ['["Mon-Fri 25:00-26:00"]', '["x"]', "1"],
+               "range": ["1", '"x"', "[1]", "{nope = 1}"],
                "int": ['"x"', "true", "[1]", "{a = 1}", "nan", "1.5"],
                "number": ['"x"', "true", "[]", "{a = 1}", "nan", "inf", "-inf"]}
 
