@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from sim.clock import DAY
+from sim.engine.requests import COMPONENTS
 from sim.measure.survey import Z95
 
-COMPONENTS = ("wait_to_go", "travel", "queue", "service", "handoff", "back_office", "rework", "collection")
 DISTANCE_BANDS_KM = (0, 3, 6, 10, inf)
 LIFE_CIRCLES_M = (300, 500, 1000)
 GROUPS = ("elderly", "employed", "other")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.clock import DAY, DAYS, SPEC_FORMAT, WEEK, parse_spec
+from sim.clock import DAY, SPEC_FORMAT, WEEK, parse_spec
 
 
 def _merge(intervals) -> list[tuple[float, float]]:
