@@ -1,10 +1,12 @@
 """Error types for bad input, so the CLI can print one clear line and never a traceback."""
 
+from os import PathLike
+
 
 class InputError(Exception):
     """Bad input: names where it is, the key and what was expected."""
 
-    def __init__(self, where: str, key: str, expected: str):
+    def __init__(self, where: str | PathLike[str], key: str, expected: str):
         self.where, self.key, self.expected = str(where), key, expected
         super().__init__(f"{self.where}: {key}: {expected}")
 

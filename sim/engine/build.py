@@ -142,7 +142,7 @@ def _clusters(sc: Scenario, territory: Territory) -> list[list[int]]:
     if count == 0:
         return []
     by_street = [np.flatnonzero(territory.community_street == s) for s in range(len(territory.street_xy))]
-    per_street = np.array_split(np.arange(count), len(by_street)) if count >= len(by_street) else \
+    per_street: list = np.array_split(np.arange(count), len(by_street)) if count >= len(by_street) else \
         [[k] if k < count else [] for k in range(len(by_street))]
     clusters = []
     for comms, staff in zip(by_street, per_street):

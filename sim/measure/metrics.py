@@ -165,7 +165,7 @@ def format_summary(metrics: dict, title: str) -> str:
     radius, latency, counts = metrics["service_radius_km"], metrics["latency_days"], metrics["requests"]
     within = radius["within_m"]
     components = {k: v for k, v in latency["components"].items() if v is not None}
-    biggest = sorted(components, key=components.get, reverse=True)[:3]
+    biggest = sorted(components, key=lambda k: components[k], reverse=True)[:3]
     steps = ", ".join(f"{k.replace('_', ' ')} {components[k] / 60:.1f} h" for k in biggest) or "n/a"
     lines = [
         title,
