@@ -15,9 +15,7 @@ from pathlib import Path
 from sim.present.labels import HEADLINE, metric_label, pad, scenario_name, value_text, width
 from sim.measure.metrics import BAND_LABELS
 from sim.present.reading import caveats, findings, left_behind, survey_notes
-from sim.present.text import section, text
-
-COLUMNS = ("scenario", "other_name", "file", "meaning", "runs")  # report.columns.* of the scenarios table
+from sim.present.text import columns, section, text
 
 
 # ---- the two tables ------------------------------------------------------------------------------
@@ -113,7 +111,7 @@ def blocks(c, figures: list) -> list[tuple]:
         ("h1", t("title", names=t("sep").join(c.short[lb] for lb in c.labels))),
         ("p", t("generated", when=c.started.strftime("%Y-%m-%d %H:%M UTC"), command=command)),
         ("h2", t("compared")),
-        ("table", [t(f"columns.{k}") for k in COLUMNS], [
+        ("table", columns("report.columns", c.lang), [
             [c.names[lb], scenario_name(c.scenarios[lb]["meta"], other), f"`{c.paths[lb]}`",
              c.scenarios[lb]["meta"].get("description_zh" if c.lang == "zh" else "description",
                                          c.scenarios[lb]["meta"]["description"]),

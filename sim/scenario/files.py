@@ -381,15 +381,6 @@ def resolved_override(text: str) -> str:
     return text
 
 
-def spec_at(dotted: str) -> Any:
-    """The schema entry of a dotted key, or None when there is none."""
-    spec: Any = SCHEMA
-    for part in dotted.split("."):
-        spec = spec.value if isinstance(spec, MapOf) else spec
-        spec = spec.get(part) if isinstance(spec, dict) else None
-    return spec
-
-
 def _apply_override(values: dict, origin: dict, key: str, value: Any) -> None:
     node, spec = values, SCHEMA
     parts = key.split(".")
