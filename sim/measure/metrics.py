@@ -1,4 +1,4 @@
-"""Per-run figures from the per-request table: the `--json` contract of DESIGN.md §6.
+"""Per-run figures from the per-request table: the `--json` contract of docs/DESIGN.md §6.
 
 Only requests whose need arose inside the measured window count, so a warm-up never leaks
 into the numbers; empty subsets give None so that every result survives `json.dumps`.
