@@ -20,6 +20,7 @@ from sim.present.labels import METRICS, Metric, metric_label, value_text
 from sim.present.report import diff_text, mean_text, text_table, write_documents
 from sim.present.text import columns, section, text
 from sim.runs.stats import LEVEL
+from sim.scenario.config import config
 from sim.world.territory import build_territory
 
 ALIASES = {"survey.satisfaction": "survey.satisfaction.estimate"}  # short names sim.measure.metrics.headline adds
@@ -271,7 +272,7 @@ def _territory(r) -> str:
 
 def _weeks(r) -> str:
     """The run's weeks when every combination shares them (a factor may change them)."""
-    spans = {(s["run"]["warmup_weeks"], s["run"]["weeks"], s["run"]["drain_weeks"]) for s in r.scenarios.values()}
+    spans = {(run.warmup_weeks, run.weeks, run.drain_weeks) for run in (config(s).run for s in r.scenarios.values())}
     if len(spans) != 1:
         return ""
     warmup, weeks, drain = spans.pop()
