@@ -18,14 +18,16 @@ from sim.world.agents import CommunityStation, GridWorker, Resident, Specialist,
 from sim.clock import DAY, DAYS, WEEK
 from sim.world.calendar import Calendar
 from sim.world.catalogue import load_catalogue
-from sim.engine.choice import choose_channels
+from sim.engine.choice import choose_channels, choose_with_memory
+from sim.engine.memory import Memory
+from sim.engine.network import acquaintances
 from sim.engine.flow import Flow
 from sim.engine.needs import generate_draws, generate_needs
 from sim.engine.on_the_spot import OnTheSpot
 from sim.world.policy import DOOR, PHYSICAL, build_policy
 from sim.engine.requests import Request, text_column, to_frame
 from sim.world.rota import Rota
-from sim.scenario.files import Scenario
+from sim.scenario.files import CHANNELS, Scenario
 from sim.engine.streams import spawn
 from sim.world.territory import build_territory
 
@@ -58,9 +60,15 @@ class GovernanceModel(mesa.Model):
         self.flow = Flow(self)
 
         self.needs = generate_needs(self.catalogue, self.elderly, self.stop, v["catalogue"]["demand_scale"], streams["needs"])
-        self.draws = generate_draws(self.needs, self.catalogue, streams, v["residents"]["go_delay_days"],
-                                    v["catalogue"]["rework_days"], v["catalogue"]["rework_limit"])
+        self.draws = generate_draws(self.needs, self.catalogue, streams, v["catalogue"]["rework_days"],
+                                    v["catalogue"]["rework_limit"], v["adapt"]["refusal_limit"])
+        self.allowed_channels = np.array([[ch in chans for ch in CHANNELS] for chans in self.policy.channels])
         self.chosen = choose_channels(self)
+        t = self.territory
+        self.network = acquaintances(self.needs.resident, self.home, t.building_grid[self.home], t.building_pop,
+                                     np.bincount(t.building_grid, t.building_pop, len(t.grid_xy)), len(self.home),
+                                     v["network"], streams["network"])
+        self.memory = Memory(self.network, v["adapt"]["hearsay_weight"])
         self.survey_rng = streams["survey"]
         self.requests: list[Request] = []
         self.open: dict[int, Request] = {}
@@ -99,7 +107,7 @@ class GovernanceModel(mesa.Model):
                         for i in range(len(t.street_xy))]
         for s in self.streets:
             s.pools["street"] = WindowPool(pts["street"]["windows"], pol.hours["street"], "street", self.live)
-        community_windows = max(1, round(pts["community"]["windows"] * staff["community"]["window_share"]))
+        community_windows = pts["community"]["windows"]
         self.communities = []
         for i in range(len(t.community_xy)):
             c = CommunityStation(self, i, t.community_xy[i], t.community_names_en[i], t.community_names_zh[i],
@@ -173,6 +181,35 @@ class GovernanceModel(mesa.Model):
 
     def finish(self, r: Request) -> None:
         del self.open[r.rid]
+
+    # ---- residents' memory ----------------------------------------------------------------------------
+    def choose(self, r: Request) -> str:
+        """The channel for a new need: chosen up front, unless the resident has learned something."""
+        if self.memory.knows(r.resident):
+            return choose_with_memory(self, r.rid, float(self.draws.u_choice[r.rid, 0]))
+        return str(self.chosen[r.rid])
+
+    def met(self, r: Request, channel: str, days: float, trips: float) -> None:
+        """A resident met something worse than promised; they and their acquaintances remember it,
+        so their needs arising from now on are chosen with it (taken out of the bulk plan)."""
+        told = self.memory.met(self.time, r.resident, channel, days, trips)
+        self.on_the_spot.learned(told, self.time)
+
+    def act_delay(self, rid: int, column: int, channel: str, res: int) -> float:
+        """Minutes before setting off: longer the more the errand costs this resident (`act_delays`)."""
+        return float(self.act_delays(np.array([rid]), column, np.array([channel]), np.array([res]))[0])
+
+    def act_delays(self, rid: np.ndarray, column: int, channel: np.ndarray, res: np.ndarray) -> np.ndarray:
+        """Exponential delays with mean go_delay_days + go_delay_per_errand_hour * errand hours, where
+        an errand in person costs the round trip and, for employed residents at a staffed point, leave."""
+        cfg = self.scenario_values["residents"]
+        km = np.zeros(len(rid))
+        trip = np.isin(channel, PHYSICAL)
+        if trip.any():
+            km[trip] = self.radii_km(channel[trip], res[trip], self.points_for(channel[trip], res[trip]))
+        hours = np.where(trip, 2 * self.minutes_for_km_array(km, res) / 60, 0.0)
+        hours += np.where(trip & (channel != "terminal") & self.employed[res], cfg["leave_hours"], 0.0)
+        return self.draws.act[rid, column] * (cfg["go_delay_days"] + cfg["go_delay_per_errand_hour"] * hours) * DAY
 
     def _reset_staff_clocks(self) -> None:
         for key in self.staff_busy:
@@ -276,7 +313,8 @@ class GovernanceModel(mesa.Model):
             free = self.policy.calendar(kind, employed=True).session(ready)
             if free is not None and free[0] <= ready + self.scenario_values["residents"]["leave_after_days"] * DAY:
                 session = free
-        return ready if session[0] == ready else self.within_session(r, session)
+        u = self._arrival_draw(r)
+        return ready if session[0] == ready else self.within_session(session, u)
 
     def arrival_times(self, channel: np.ndarray, res: np.ndarray, ready: np.ndarray, u: np.ndarray) -> np.ndarray:
         """`arrival_time` for many trips at once, to points whose items need no specialist's day;
@@ -295,10 +333,22 @@ class GovernanceModel(mesa.Model):
             out[sel] = np.where(start == t, t, start + u[sel] * cfg["arrival_spread"] * (end - start))
         return out
 
-    def within_session(self, r: Request, session: tuple[float, float]) -> float:
+    def _arrival_draw(self, r: Request) -> float:
+        """Each trip (and each door visit) has its own arrival draw; their number is bounded by the
+        refusal and rework limits, so they never repeat."""
+        k = min(r.arrivals, self.draws.spread.shape[1] - 1)
+        r.arrivals += 1
+        return float(self.draws.spread[r.rid, k])
+
+    def within_session(self, session: tuple[float, float], u: float) -> float:
         """Where in a session a resident turns up: uniform over its first `arrival_spread` part."""
-        u = self.draws.spread[r.rid, (r.trips + r.visits) % self.draws.spread.shape[1]]
         return session[0] + u * self.scenario_values["residents"]["arrival_spread"] * (session[1] - session[0])
+
+    def on_round(self, r: Request, t: float) -> float:
+        """The first moment from t when grid workers are on their rounds."""
+        session = self.policy.hours["grid"].session(t)
+        u = self._arrival_draw(r)
+        return t if session[0] == t else self.within_session(session, u)
 
     def _rota_aware(self, r: Request, ready: float) -> float:
         """Residents who know the rota come on a specialist's day, when only a specialist can decide."""
@@ -327,7 +377,8 @@ class GovernanceModel(mesa.Model):
 
     # ---- results ------------------------------------------------------------------------------------
     def request_table(self) -> pd.DataFrame:
-        frame = pd.concat([to_frame(self.requests), self.on_the_spot.frame()])
+        arisen = [r for r in self.requests if r.t_need <= self.time]  # a need taken out of the bulk plan waits
+        frame = pd.concat([to_frame(arisen), self.on_the_spot.frame()])
         frame = frame.sort_values("rid", kind="stable").reset_index(drop=True)
         t = self.territory
         cat = self.catalogue

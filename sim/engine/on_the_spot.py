@@ -26,7 +26,7 @@ from sim.engine.requests import (BACK_OFFICE, COLLECTION, COMPONENTS, QUEUE, SER
                        text_column)
 
 PHYSICAL_SORTED = tuple(sorted(PHYSICAL))
-FIRST_VISIT, COLLECTION_TRIP = 0, 2  # columns of the arrival-spread draws: (trips + visits) at each trip
+FIRST_VISIT, COLLECTION_TRIP = 0, 1  # columns of the arrival-spread draws: one per trip
 
 
 class OnTheSpot:
@@ -41,7 +41,7 @@ class OnTheSpot:
         point = m.points_for(channel, res)
         km = m.radii_km(channel, res, point)
         travel = m.minutes_for_km_array(km, res)
-        arrival = m.arrival_times(channel, res, m.needs.t[rid] + m.draws.go_delay[rid] + travel,
+        arrival = m.arrival_times(channel, res, m.needs.t[rid] + m.act_delays(rid, 0, channel, res) + travel,
                                   m.draws.spread[rid, FIRST_VISIT])
         order = np.argsort(arrival, kind="stable")
         self.rid, self.res, self.channel, self.point = rid[order], res[order], channel[order], point[order]
@@ -51,8 +51,10 @@ class OnTheSpot:
         self._queue = list(zip(self.arrival.tolist(), pool.tolist(), minutes.tolist(), session_end.tolist()))
         self.start = np.full(len(order), np.nan)
         self.end = np.full(len(order), np.nan)
-        self.joined = np.zeros(len(order), bool)  # turned away at the window: now in the general flow
+        self.joined = np.zeros(len(order), bool)  # turned away, or chosen with memory: now in the general flow
         self.next = 0
+        self._by_resident = np.argsort(self.res, kind="stable")
+        self._residents = self.res[self._by_resident]
 
     def _windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each arrival's window pool (an index into `_pools`) and the end of its open session."""
@@ -104,11 +106,16 @@ class OnTheSpot:
         """Book the windows for every arrival due before anything else on the event list, in time
         order (FIFO: nothing later can change a start once booked)."""
         m = self.m
-        queue, pools, start, end = self._queue, self._pools, self.start, self.end
+        queue, pools, start, end, joined = self._queue, self._pools, self.start, self.end, self.joined
         limit = min(m._until, m._next_event_time())
         k = self.next
-        while True:
+        while k < len(queue):
             t, pool, minutes, session_end = queue[k]
+            if joined[k]:
+                k += 1
+                continue
+            if t > m.time and not t < limit:
+                break
             booking = pools[pool].book(t, minutes, session_end)
             if booking is None:
                 self._join_flow(k)
@@ -116,11 +123,25 @@ class OnTheSpot:
             else:
                 start[k], end[k] = booking
             k += 1
-            if k == len(queue) or not queue[k][0] < limit:
-                break
         self.next = k
         if k < len(queue):
             m.schedule_event(self.arrive, at=queue[k][0])
+
+    def learned(self, residents: list[int], t: float) -> None:
+        """These residents learned something at t: their needs arising later are chosen with it,
+        so those leave the bulk plan and arise as ordinary requests."""
+        m = self.m
+        for res in residents:
+            lo, hi = np.searchsorted(self._residents, (res, res + 1))
+            for k in self._by_resident[lo:hi].tolist():
+                rid = int(self.rid[k])
+                t_need = float(m.needs.t[rid])
+                if t_need > t and not self.joined[k]:
+                    r = Request(m.flow, rid, res, int(m.needs.item[rid]), t_need)
+                    m.requests.append(r)
+                    m.open[rid] = r
+                    self.joined[k] = True
+                    m.schedule_event(r.advance, at=t_need)
 
     def _join_flow(self, k: int) -> None:
         """Turned away at the window: from here on the request is an ordinary one."""
@@ -130,7 +151,7 @@ class OnTheSpot:
         r.channel, r.point, r.step = str(self.channel[k]), int(self.point[k]), "arrive"
         r.account(WAIT, t - float(self.travel[k]))
         r.account(TRAVEL, t)
-        r.trips = 1
+        r.trips = r.arrivals = 1
         m.requests.append(r)
         m.open[rid] = r
         self.joined[k] = True
@@ -172,7 +193,8 @@ class OnTheSpot:
             "t_done": np.where(booked, t_done, np.nan), "point": self.point,
             "service_radius_km": np.where(booked, self.km, np.nan), "trips": trips, "visits": booked,
             "reworks": np.zeros(n), "turned_away": np.zeros(n), "error": error, "audited": audited,
-            "sent_back": np.zeros(n, bool),
+            "sent_back": np.zeros(n, bool), "abandoned": np.zeros(n, bool), "complaints": np.zeros(n),
+            **{name: np.full(n, np.nan) for name in ("t_abandoned", "t_complaint", "t_answered", "t_wrong", "t_corrected")},
         }
         frame = pd.DataFrame({column: text[attribute] if attribute in text else np.asarray(values[attribute], dtype)[keep]
                               for column, attribute, dtype in TABLE_COLUMNS})
@@ -186,7 +208,7 @@ class OnTheSpot:
         if m.policy.switches["deliver_home"]:
             delivered = add_working_days_array(t_ready, m.scenario_values["handoff"]["deliver_days"])
             return np.where(m.catalogue.collect[item], delivered, t_ready)
-        again = m.arrival_times(self.channel, self.res, t_ready + m.draws.go_delay[rid] + self.travel,
-                                m.draws.spread[rid, COLLECTION_TRIP])
+        again = m.arrival_times(self.channel, self.res, t_ready + m.act_delays(rid, 1, self.channel, self.res)
+                                + self.travel, m.draws.spread[rid, COLLECTION_TRIP])
         collected = again + m.scenario_values["catalogue"]["pickup_minutes"]
         return np.where(m.catalogue.collect[item], collected, t_ready)
