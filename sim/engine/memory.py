@@ -13,14 +13,14 @@ Only experiences dated at or before the moment of asking count, so nobody learns
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 
 from sim.scenario.files import CHANNELS
 
 
 class Memory:
-    def __init__(self, network: nx.Graph, hearsay_weight: float):
+    def __init__(self, network, hearsay_weight: float):
+        """`network`: who tells whom (`network.Acquaintances`, or anything with `of(resident)`)."""
         self.network = network
         self.hearsay_weight = hearsay_weight
         self.heard: dict[int, list[tuple[float, int, int, float, float]]] = {}  # hearer -> (t, source, channel, days, trips)
@@ -28,7 +28,7 @@ class Memory:
     def met(self, t: float, resident: int, channel: str, days: float, trips: float) -> list[int]:
         """Record what `resident` met at time t; returns everyone who now knows of it."""
         j = CHANNELS.index(channel)
-        told = [resident, *self.network.adj[resident]] if resident in self.network else [resident]
+        told = [resident, *self.network.of(resident)]
         for hearer in told:
             self.heard.setdefault(hearer, []).append((t, resident, j, days, trips))
         return told
