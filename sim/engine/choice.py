@@ -26,7 +26,6 @@ from sim.clock import DAY
 from sim.scenario.files import CHANNELS
 from sim.world.policy import DOOR
 
-PHYSICAL_KM = ("street", "community", "terminal")
 IN_NEST = np.array([ch in DOOR for ch in CHANNELS])
 
 
@@ -38,8 +37,8 @@ def utilities(m, rid: np.ndarray, learned_days: np.ndarray | None = None,
     b = m.home[res]
     allowed = m.allowed_channels[item]
     trips = 1 + (m.catalogue.collect[item] & (not m.policy.switches["deliver_home"]))
-    street_km = (m.km_nearest_street if m.policy.switches["any_street_centre"] else m.km_street)[b]
-    km = {"street": street_km, "community": m.km_community[b], "terminal": m.km_community[b]}
+    community_km = m.home_km.community[b]
+    km = {"street": m.travel.street_km[b], "community": community_km, "terminal": community_km}
     days = expected_days(m, rid)
     v = np.full((len(rid), len(CHANNELS)), -np.inf)
     for j, ch in enumerate(CHANNELS):
@@ -48,7 +47,7 @@ def utilities(m, rid: np.ndarray, learned_days: np.ndarray | None = None,
         u = np.full(len(rid), float(c["constants"].get(ch, 0.0)))
         u += c["per_day"] * days[:, j]
         if ch in km:
-            u += c["per_travel_minute"] * 2 * trips * m.minutes_for_km_array(km[ch], res) + c["per_trip"] * trips
+            u += c["per_travel_minute"] * 2 * trips * m.travel.minutes_array(km[ch], res) + c["per_trip"] * trips
         elif ch in DOOR:
             u += np.where(m.elderly[res], c["elderly_door"], 0.0)
         else:

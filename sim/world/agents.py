@@ -33,10 +33,9 @@ class WindowPool:
 
     def book(self, t: float, minutes: float, session_end: float | None = None) -> tuple[float, float] | None:
         if session_end is None:
-            session = self.calendar.session(t)
-            if session is None:
+            session_end = self.calendar.session(t)[1]
+            if session_end == math.inf:  # never open
                 return None
-            session_end = session[1]
         free = self.free_at[0]
         start = t if t > free else free
         if start > session_end:
