@@ -170,3 +170,16 @@ def test_the_two_crashes_are_gone(args, words):
         assert done.returncode == 0, done.stderr
     else:
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and words in done.stderr
+
+
+def test_a_new_channel_is_used_only_by_those_who_knew_of_it_or_heard_of_it_first():
+    m, t = run("xiaoding", "adapt.aware_of_new=0.3", "network.building_ties=40")
+    j = CHANNELS.index("grid")
+    assert 0.2 < m.aware_at_start[np.unique(m.needs.resident), j].mean() < 0.4
+    door = t[(t.channel == "grid") & (t.group != "elderly") & t.t_accept.notna()]  # elderly may be visited unasked
+    late = [(res, t_accept) for res, t_accept in zip(door.resident, door.t_accept) if not m.aware_at_start[res, j]]
+    assert late, "nobody learned of the door channel during the run"
+    for res, t_accept in late:
+        assert any(ch == j and when <= t_accept for when, _source, ch in m.memory.told_of[res])
+    unaware = ~m.aware_at_start[t.resident.to_numpy(), j] & (t.group != "elderly").to_numpy()
+    assert (t[unaware].channel == "grid").mean() < (t[~unaware].channel == "grid").mean()

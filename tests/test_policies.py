@@ -192,7 +192,7 @@ def test_proactive_visits_take_a_need_only_before_the_resident_would_act():
     t = measure(model).requests
     door = t[(t.channel == "grid") & (t.reworks == 0) & t.t_accept.notna()]
     assert len(door) > 10 and (door.group == "elderly").all()
-    door = door[~door.resident.isin(list(model.memory.heard))]  # they chose with nothing learned: up front
+    door = door[[not model.memory.knows(res) for res in door.resident]]  # they chose up front, knowing nothing
     visit = door.t_accept - model.scenario_values["points"]["grid"]["door_minutes"]
     rid = door.rid.to_numpy()
     acted = door.t_need + model.act_delays(rid, 0, model.chosen[rid], door.resident.to_numpy())

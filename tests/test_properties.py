@@ -47,7 +47,8 @@ def scenarios(draw):
                       "community": {"accept": ["community"], "decide": ["community"]}},
         "switches": {k: draw(st.booleans()) for k in ("weekend", "terminals", "online", "community_forwarding",
                                                       "proactive_elderly", "deliver_home", "electronic_pass_on")},
-        "adapt": {"refusal_limit": draw(st.integers(1, 4)), "retry_days": draw(st.sampled_from([0.2, 1.0]))},
+        "adapt": {"refusal_limit": draw(st.integers(1, 4)), "retry_days": draw(st.sampled_from([0.2, 1.0])),
+                  "new_channels": draw(st.sampled_from([[], ["grid", "building"], ["online"]]))},
         "network": {"building_ties": draw(st.sampled_from([0.0, 20.0])), "long_ties": draw(st.sampled_from([0.0, 50.0]))},
         "handoff": {"referral_share": draw(st.sampled_from([0.0, 0.3]))},
         "audit": {"share": draw(st.sampled_from([0.0, 0.5]))},
@@ -115,9 +116,13 @@ def heard_from_the_table(model, table):
     table shows went worse than promised at that channel."""
     worse = table[(table.turned_away > 0) | (table.handoff > 0) | table.sent_back | (table.channel == "street")]
     first_bad_need = worse.groupby("resident").t_need.min()
-    for hearer, t, source, _channel, _days, _trips in model.memory.entries():
+    accepted = set(zip(table.resident, table.channel, table.t_accept))
+    for hearer, t, source, channel, days, _trips in model.memory.entries():
         assert hearer == source or model.network.knows(hearer, source)
-        assert source in first_bad_need.index and t >= first_bad_need[source]
+        if days != days:  # heard of a new channel: the source was accepted by it then
+            assert (source, CHANNELS[channel], t) in accepted
+        else:
+            assert source in first_bad_need.index and t >= first_bad_need[source]
 
 
 experiences = st.lists(st.tuples(st.floats(0, 100), st.integers(0, 5), st.sampled_from(CHANNELS),

@@ -30,12 +30,14 @@ IN_NEST = np.array([ch in DOOR for ch in CHANNELS])
 
 
 def utilities(m, rid: np.ndarray, learned_days: np.ndarray | None = None,
-              learned_trips: np.ndarray | None = None) -> np.ndarray:
-    """V of every channel (columns in CHANNELS order) for the needs `rid`; -inf where not allowed."""
+              learned_trips: np.ndarray | None = None, known: np.ndarray | None = None) -> np.ndarray:
+    """V of every channel (columns in CHANNELS order) for the needs `rid`; -inf where not allowed or
+    not known (a new channel the resident has not heard of; `known`: what they heard since)."""
     c = m.scenario_values["choice"]
     res, item = m.needs.resident[rid], m.needs.item[rid]
     b = m.home[res]
-    allowed = m.allowed_channels[item]
+    aware = m.aware_at_start[res] if known is None else m.aware_at_start[res] | known
+    allowed = m.allowed_channels[item] & aware
     trips = 1 + (m.catalogue.collect[item] & (not m.policy.switches["deliver_home"]))
     community_km = m.home_km.community[b]
     km = {"street": m.travel.street_km[b], "community": community_km, "terminal": community_km}
@@ -106,6 +108,7 @@ def choose_channels(m) -> np.ndarray:
 
 def choose_with_memory(m, rid: int, u: float) -> str:
     """One resident's choice for need `rid`, with what they have learned by now."""
-    days, trips = m.memory.learned(int(m.needs.resident[rid]), m.time)
-    v = utilities(m, np.array([rid]), days[None], trips[None])
+    resident = int(m.needs.resident[rid])
+    days, trips = m.memory.learned(resident, m.time)
+    v = utilities(m, np.array([rid]), days[None], trips[None], m.memory.known(resident, m.time)[None])
     return CHANNELS[int(pick(m, v, np.array([u]))[0])]

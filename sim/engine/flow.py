@@ -374,6 +374,7 @@ class Flow:
         if r.t_accept != r.t_accept:
             r.t_accept = t
             r.service_radius_km = 0.0
+            m.used(r, t)
         r.point = m.community_of(r.resident)
         if m.policy.switches["electronic_pass_on"] and "street" in m.policy.deciders[r.item]:
             # 同标准办理: the file is scanned at the door and decided by street staff, no visit awaited
@@ -408,6 +409,7 @@ class Flow:
         if r.t_accept != r.t_accept:
             r.t_accept = t
             r.service_radius_km = 0.0
+            self.m.used(r, t)
         t_dec = add_working_days(t, self.points["online"]["review_days"])
         r.account(HANDOFF, t_dec)
         self._decided(r, t_dec, "back_office")  # online submissions are reviewed by the back office

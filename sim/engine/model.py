@@ -71,12 +71,13 @@ class GovernanceModel(mesa.Model):
         self.draws = generate_draws(self.needs, self.catalogue, streams, v["catalogue"]["rework_days"],
                                     v["catalogue"]["rework_limit"], v["adapt"]["refusal_limit"])
         self.allowed_channels = np.array([[ch in chans for ch in CHANNELS] for chans in self.policy.channels])
-        self.chosen = choose_channels(self)
         t = self.territory
         self.network = acquaintances(self.needs.resident, self.home, t.building_grid[self.home], t.building_pop,
                                      np.bincount(t.building_grid, t.building_pop, len(t.grid_xy)), len(self.home),
                                      v["network"], streams["network"])
         self.memory = Memory(self.network, v["adapt"]["hearsay_weight"])
+        self.aware_at_start = self._awareness(v["adapt"], streams["network"])
+        self.chosen = choose_channels(self)
         self.first_visits = plan_first_visits(self.travel, self.needs.resident, self.chosen)
         self.timing = Timing(self.policy, v["residents"], v["staff"]["specialist"]["rota_awareness"], self.employed,
                              self.draws, self.rota)
@@ -170,6 +171,22 @@ class GovernanceModel(mesa.Model):
         so their needs arising from now on are chosen with it (taken out of the bulk plan)."""
         told = self.memory.met(self.time, r.resident, channel, days, trips)
         self.on_the_spot.learned(told, self.time)
+
+    def used(self, r: Request, t: float) -> None:
+        """A request was accepted by a new channel at t: the resident's acquaintances hear of it."""
+        if r.channel in self.scenario_values["adapt"]["new_channels"]:
+            self.on_the_spot.learned(self.memory.used(t, r.resident, r.channel), t)
+
+    def _awareness(self, cfg: dict, rng: np.random.Generator) -> np.ndarray:
+        """(residents, channels): who knows of each channel at the start; a new channel is known to a
+        share `adapt.aware_of_new` of the residents with needs (one draw each, for every channel)."""
+        aware = np.ones((len(self.home), len(CHANNELS)), bool)
+        people = np.unique(self.needs.resident)
+        u = rng.random((len(people), len(CHANNELS)))
+        for ch in cfg["new_channels"]:
+            j = CHANNELS.index(ch)
+            aware[people, j] = u[:, j] < cfg["aware_of_new"]
+        return aware
 
     def act_delay(self, rid: int, column: int, channel: str, res: int) -> float:
         """Minutes before setting off: longer the more the errand costs this resident (`act_delays`)."""
