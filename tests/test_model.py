@@ -153,7 +153,7 @@ def test_requests_decided_on_the_spot_are_settled_in_bulk_with_the_same_numbers(
 
 
 def test_the_queue_check_scenario_is_all_on_the_spot():
-    model = sim.GovernanceModel(sim.load(SCENARIOS / "validation" / "mmc.toml", ["run.weeks=1"]))
+    model = sim.GovernanceModel(sim.load(SCENARIOS / "queueing" / "mmc.toml", ["run.weeks=1"]))
     model.run()
     assert model.on_the_spot.mask.all() and not model.requests  # no request took the event flow
     assert len(model.request_table()) == len(model.needs) > 1000

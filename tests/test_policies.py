@@ -177,7 +177,7 @@ def test_an_unknown_switch_in_a_policy_file(tmp_path):
         sim.load(path)
 
 
-def test_every_shipped_policy_validates():
+def test_every_shipped_policy_passes_the_checks():
     from sim.engine.build import check
 
     for path in SCENARIOS.glob("*.toml"):

@@ -254,7 +254,7 @@ def test_one_request_and_array_forms_of_travel_and_timing_agree(tmp_path, values
     try:
         model = sim.GovernanceModel(load_values(tmp_path, values), seed)
     except ScenarioError:
-        return  # an unstaffed policy is refused with a clear error
+        return  # a policy refused with a clear error has no trips to plan
     travel, timing, needs = model.travel, model.timing, model.needs
     if not len(needs):
         return

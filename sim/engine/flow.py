@@ -76,7 +76,7 @@ class Flow:
 
     def _schedule(self, r: Request, stage: Stage, at: float) -> None:
         r.stage = stage
-        self.m.schedule_event(r.proceed, at=at)
+        self.m.agenda.at(at, r.proceed)
 
     # ---- visits to a point ------------------------------------------------------------------
     def _plan_visit(self, r: Request, t_from: float, wait_component: int, travel_component: int,

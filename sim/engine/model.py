@@ -26,7 +26,7 @@ from sim.engine.flow import Flow
 from sim.engine.needs import generate_draws, generate_needs
 from sim.engine.on_the_spot import OnTheSpot
 from sim.engine.requests import Request, text_column, to_frame
-from sim.engine.scheduler import InTimeOrder, make_event_driven
+from sim.engine.scheduler import Agenda, make_event_driven
 from sim.engine.staff import StaffLedger
 from sim.engine.streams import spawn
 from sim.engine.timing import Timing
@@ -84,11 +84,11 @@ class GovernanceModel(mesa.Model):
         self.survey_rng = streams["survey"]
         self.requests: list[Request] = []
         self.open: dict[int, Request] = {}
+        self.agenda = Agenda(self)
         self.on_the_spot = OnTheSpot(self, enabled=not live)
         general = np.flatnonzero(~self.on_the_spot.mask)
         self._general = (general.tolist(), self.needs.resident[general].tolist(), self.needs.item[general].tolist())
-        self.arising = InTimeOrder(self, self.needs.t[general].tolist(), self._need_arises)
-        self.arising.start()
+        self.arising = self.agenda.add_stream(self.needs.t[general].tolist(), self._need_arises)
         self.on_the_spot.start_booking()
         self.schedule_event(self.staff.reset, at=self.warmup_end)
         self.schedule_event(self.staff.close, at=self.end)

@@ -24,7 +24,6 @@ from sim.world.calendar import add_working_days_array
 from sim.world.policy import PHYSICAL
 from sim.engine.requests import (BACK_OFFICE, COLLECTION, COMPONENTS, QUEUE, SERVICE, TABLE_COLUMNS, TRAVEL, WAIT, Request,
                                  Stage, text_column)
-from sim.engine.scheduler import InTimeOrder
 
 PHYSICAL_SORTED = tuple(sorted(PHYSICAL))
 FIRST_VISIT, COLLECTION_TRIP = 0, 1  # columns of the arrival-spread draws: one per trip
@@ -54,7 +53,6 @@ class OnTheSpot:
         self.joined = np.zeros(len(order), bool)  # turned away, or chosen with memory: now in the general flow
         self._by_resident = np.argsort(self.res, kind="stable")
         self._residents = self.res[self._by_resident]
-        self.arrivals = InTimeOrder(m, self.arrival.tolist(), self._book)
 
     def _windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each arrival's window pool (an index into `_pools`) and the end of its open session."""
@@ -99,7 +97,8 @@ class OnTheSpot:
         return ok
 
     def start_booking(self) -> None:
-        self.arrivals.start()
+        """The arrivals join the model's agenda, each booked at its time."""
+        self.arrivals = self.m.agenda.add_stream(self.arrival.tolist(), self._book)
 
     def _book(self, k: int) -> None:
         """The k-th arrival takes its place at the window, in time order (FIFO: nothing later

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ class Request:
 WAIT, TRAVEL, QUEUE, SERVICE, HANDOFF, BACK_OFFICE, REWORK, COLLECTION = range(len(COMPONENTS))
 
 
-TABLE_COLUMNS = (  # column, Request attribute, dtype
+TABLE_COLUMNS: tuple[tuple[str, str, Any], ...] = (  # column, Request attribute, dtype
     ("rid", "rid", np.int64), ("resident", "resident", np.int64), ("item_index", "item", np.int64),
     ("t_need", "t_need", float), ("t_accept", "t_accept", float), ("t_decided", "t_decided", float),
     ("t_done", "t_done", float), ("step", "stage", "str"), ("channel", "channel", "str"),
@@ -93,7 +94,7 @@ def to_frame(requests: list[Request]) -> pd.DataFrame:
     rows = list(map(attrgetter(*(attribute for _, attribute, _ in TABLE_COLUMNS)), requests))
     columns = zip(*rows) if rows else ([] for _ in TABLE_COLUMNS)
     frame = pd.DataFrame({
-        column: (pd.array if dtype == "str" else np.array)(list(values), dtype=dtype)
+        column: pd.array(list(values), dtype=dtype) if dtype == "str" else np.array(list(values), dtype=dtype)
         for (column, _, dtype), values in zip(TABLE_COLUMNS, columns)
     })
     for j, name in enumerate(COMPONENTS):

@@ -123,19 +123,19 @@ class Residents(Sequence):
     time it is asked for (the same agent every time after)."""
 
     def __init__(self, model, count: int):
-        self.model, self.count = model, count
+        self.model, self._size = model, count
         self._agents: dict[int, Resident] = {}
 
     def __len__(self) -> int:
-        return self.count
+        return self._size
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(self.count))]
+            return [self[k] for k in range(*i.indices(self._size))]
         k = operator.index(i)
-        if not -self.count <= k < self.count:
-            raise IndexError(f"resident {i} of {self.count}")
-        k %= self.count
+        if not -self._size <= k < self._size:
+            raise IndexError(f"resident {i} of {self._size}")
+        k %= self._size
         agent = self._agents.get(k)
         if agent is None:
             agent = self._agents[k] = Resident(self.model, k)
