@@ -33,7 +33,7 @@ class World:
     catalogue: Catalogue
     policy: Policy
     street_windows: int  # per street centre
-    community_windows: int  # per community station, for community staff
+    community_windows: int  # per community station, resident-facing, for community staff
     clusters: list[list[int]]  # communities on each specialist's rota
     weekdays: tuple[int, ...]  # of specialists' visits (0 = Monday); () without specialists
     visit_hours: Calendar  # when a specialist may be at a station: its hours on visit days
@@ -51,7 +51,7 @@ def build_world(scenario: Scenario, seed: int) -> World:
     return World(
         territory=territory, home_km=home_km, catalogue=catalogue, policy=policy,
         street_windows=points["street"]["windows"],
-        community_windows=max(1, round(points["community"]["windows"] * staff["community"]["window_share"])),
+        community_windows=points["community"]["windows"],
         clusters=clusters, weekdays=specialist_weekdays(scenario, policy) if clusters else (),
         visit_hours=policy.hours["community"].intersect(visit_calendar(staff["specialist"]["visit_days"])))
 

@@ -100,7 +100,8 @@ def summarise(requests: pd.DataFrame) -> dict:
         "requests": {
             "created": int(len(measured)),
             "completed": completed,
-            "open": int(len(measured)) - completed,
+            "abandoned": int(measured["abandoned"].sum()),
+            "open": int(len(measured)) - completed - int(measured["abandoned"].sum()),
             "outside_window": int(len(requests) - len(measured)),
         },
         "quality": {
@@ -182,7 +183,7 @@ def format_summary(metrics: dict, title: str) -> str:
         f"trips           {_num(metrics['trips_per_request'], '.2f')} per request, "
         f"{_pct(metrics['share_one_trip_or_less'])} with one trip or less",
         f"requests        created {counts['created']}, completed {counts['completed']}, "
-        f"open {counts['open']} ({counts['outside_window']} more simulated outside the measured window)",
+        f"abandoned {counts['abandoned']}, open {counts['open']} ({counts['outside_window']} more simulated outside the measured window)",
     ]
     if (staff := metrics.get("staff")) is not None:
         lines.append(f"staff           {_num(staff.get('hours_per_request_total'), '.2f', ' h')} per request")

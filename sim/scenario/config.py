@@ -129,6 +129,8 @@ class ResidentsConfig:
     ride_kmh: float
     ride_access_minutes: float
     go_delay_days: float
+    go_delay_per_errand_hour: float
+    leave_hours: float
     arrival_spread: float
     leave_after_days: float
     work_hours: tuple[str, ...]
@@ -145,6 +147,8 @@ class ResidentsConfig:
             ride_kmh=_frozen(values['ride_kmh']),
             ride_access_minutes=_frozen(values['ride_access_minutes']),
             go_delay_days=_frozen(values['go_delay_days']),
+            go_delay_per_errand_hour=_frozen(values['go_delay_per_errand_hour']),
+            leave_hours=_frozen(values['leave_hours']),
             arrival_spread=_frozen(values['arrival_spread']),
             leave_after_days=_frozen(values['leave_after_days']),
             work_hours=_frozen(values['work_hours']),
@@ -308,14 +312,12 @@ class StaffCommunityConfig:
 
     proficiency: float
     error_rate: float
-    window_share: float
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> StaffCommunityConfig:
         return cls(
             proficiency=_frozen(values['proficiency']),
             error_rate=_frozen(values['error_rate']),
-            window_share=_frozen(values['window_share']),
         )
 
 
@@ -330,6 +332,7 @@ class StaffSpecialistConfig:
     when_absent: str
     preaccept_minutes: float
     rota_awareness: float
+    held_per_session: int
     visit_days: tuple[str, ...]
     rota: tuple[Mapping[str, Any], ...] | None
 
@@ -343,6 +346,7 @@ class StaffSpecialistConfig:
             when_absent=_frozen(values['when_absent']),
             preaccept_minutes=_frozen(values['preaccept_minutes']),
             rota_awareness=_frozen(values['rota_awareness']),
+            held_per_session=_frozen(values['held_per_session']),
             visit_days=_frozen(values['visit_days']),
             rota=_frozen(values.get('rota')),
         )
@@ -373,6 +377,7 @@ class HandoffConfig:
     round_days: float
     deliver_days: float
     referral_share: float
+    electronic_days: float
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> HandoffConfig:
@@ -381,6 +386,7 @@ class HandoffConfig:
             round_days=_frozen(values['round_days']),
             deliver_days=_frozen(values['deliver_days']),
             referral_share=_frozen(values['referral_share']),
+            electronic_days=_frozen(values['electronic_days']),
         )
 
 
@@ -413,6 +419,7 @@ class SwitchesConfig:
     proactive_elderly: bool
     deliver_home: bool
     batch: bool
+    electronic_pass_on: bool
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> SwitchesConfig:
@@ -425,6 +432,62 @@ class SwitchesConfig:
             proactive_elderly=_frozen(values['proactive_elderly']),
             deliver_home=_frozen(values['deliver_home']),
             batch=_frozen(values['batch']),
+            electronic_pass_on=_frozen(values['electronic_pass_on']),
+        )
+
+
+@dataclass(frozen=True)
+class AdaptConfig:
+    """[adapt]."""
+
+    refusal_limit: int
+    retry_days: float
+    hearsay_weight: float
+    new_channels: tuple[str, ...]
+    aware_of_new: float
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> AdaptConfig:
+        return cls(
+            refusal_limit=_frozen(values['refusal_limit']),
+            retry_days=_frozen(values['retry_days']),
+            hearsay_weight=_frozen(values['hearsay_weight']),
+            new_channels=_frozen(values['new_channels']),
+            aware_of_new=_frozen(values['aware_of_new']),
+        )
+
+
+@dataclass(frozen=True)
+class ComplaintsConfig:
+    """[complaints]."""
+
+    after_refusal: float
+    after_abandoning: float
+    answer_days: float
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> ComplaintsConfig:
+        return cls(
+            after_refusal=_frozen(values['after_refusal']),
+            after_abandoning=_frozen(values['after_abandoning']),
+            answer_days=_frozen(values['answer_days']),
+        )
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """[network]."""
+
+    building_ties: float
+    grid_ties: float
+    long_ties: float
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> NetworkConfig:
+        return cls(
+            building_ties=_frozen(values['building_ties']),
+            grid_ties=_frozen(values['grid_ties']),
+            long_ties=_frozen(values['long_ties']),
         )
 
 
@@ -454,6 +517,7 @@ class ChoiceConfig:
     online_literate: float
     online_not_literate: float
     elderly_door: float
+    door_nest: float
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> ChoiceConfig:
@@ -465,6 +529,7 @@ class ChoiceConfig:
             online_literate=_frozen(values['online_literate']),
             online_not_literate=_frozen(values['online_not_literate']),
             elderly_door=_frozen(values['elderly_door']),
+            door_nest=_frozen(values['door_nest']),
         )
 
 
@@ -525,6 +590,9 @@ class ScenarioConfig:
     handoff: HandoffConfig
     audit: AuditConfig
     switches: SwitchesConfig
+    adapt: AdaptConfig
+    complaints: ComplaintsConfig
+    network: NetworkConfig
     proactive: ProactiveConfig
     choice: ChoiceConfig
     queue_reduction: QueueReductionConfig | None
@@ -547,6 +615,9 @@ class ScenarioConfig:
             handoff=HandoffConfig.of(values['handoff']),
             audit=AuditConfig.of(values['audit']),
             switches=SwitchesConfig.of(values['switches']),
+            adapt=AdaptConfig.of(values['adapt']),
+            complaints=ComplaintsConfig.of(values['complaints']),
+            network=NetworkConfig.of(values['network']),
             proactive=ProactiveConfig.of(values['proactive']),
             choice=ChoiceConfig.of(values['choice']),
             queue_reduction=None if 'queue_reduction' not in values else QueueReductionConfig.of(values['queue_reduction']),

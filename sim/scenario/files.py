@@ -148,6 +148,8 @@ SCHEMA: dict = {
         "ride_kmh": num(0.1, 200),
         "ride_access_minutes": MINUTES,
         "go_delay_days": SPAN_DAYS,
+        "go_delay_per_errand_hour": SPAN_DAYS,
+        "leave_hours": num(0, 24),
         "arrival_spread": num(0.01, 1),
         "leave_after_days": SPAN_DAYS,
         "work_hours": CAL_NAMES,
@@ -172,19 +174,21 @@ SCHEMA: dict = {
     },
     "staff": {
         "street": STAFF,
-        "community": STAFF | {"window_share": num(0.01, 1)},
+        "community": STAFF,
         "specialist": STAFF | {
             "count": count(0, 10_000),
             "travel_kmh": num(0.1, 200),
             "when_absent": Spec("enum", choices=("hold", "send_to_street")),
             "preaccept_minutes": MINUTES,
             "rota_awareness": SHARE,
+            "held_per_session": count(1, 10_000),
             "visit_days": Spec("list_enum", choices=WEEKDAYS),
             "rota": TableList({"communities": Spec("list_str")}),
         },
     },
     "authority": MapOf(AUTHORITY, keys=("street", "community", "street_spot", "street_review", "batch")),
-    "handoff": {"courier_days": SPAN_DAYS, "round_days": SPAN_DAYS, "deliver_days": SPAN_DAYS, "referral_share": SHARE},
+    "handoff": {"courier_days": SPAN_DAYS, "round_days": SPAN_DAYS, "deliver_days": SPAN_DAYS, "referral_share": SHARE,
+                "electronic_days": SPAN_DAYS},
     "audit": {"share": SHARE, "detect": SHARE, "days": SPAN_DAYS},
     "switches": {
         "weekend": Spec("bool"),
@@ -195,7 +199,12 @@ SCHEMA: dict = {
         "proactive_elderly": Spec("bool"),
         "deliver_home": Spec("bool"),
         "batch": Spec("bool"),
+        "electronic_pass_on": Spec("bool"),
     },
+    "adapt": {"refusal_limit": count(1, 50), "retry_days": num(0.01, 3650), "hearsay_weight": SHARE,
+              "new_channels": Spec("list_enum", choices=("grid", "building", "online")), "aware_of_new": SHARE},
+    "complaints": {"after_refusal": SHARE, "after_abandoning": SHARE, "answer_days": SPAN_DAYS},
+    "network": {"building_ties": num(0, 10_000), "grid_ties": num(0, 10_000), "long_ties": num(0, 10_000)},
     "proactive": {"visit_interval_days": num(0.1, 3650), "reach": SHARE},
     "choice": {
         "per_travel_minute": COEF,
@@ -205,6 +214,7 @@ SCHEMA: dict = {
         "online_literate": COEF,
         "online_not_literate": COEF,
         "elderly_door": COEF,
+        "door_nest": num(0.05, 1),
     },
     "queue_reduction": {
         "arrivals_per_hour": num(0.001, 1e5),
@@ -521,3 +531,5 @@ def _check_calendar_names(sc: Scenario) -> None:
         for name in names:
             if name not in known:
                 raise sc.error(key, "names of calendars defined under [calendars]: " + ", ".join(sorted(known)))
+            if key.startswith("points.") and not any(parse_spec(spec) for spec in sc["calendars"][name]):
+                raise sc.error(f"calendars.{name}", f"at least one opening like {SPEC_FORMAT} ({key} names it)")
