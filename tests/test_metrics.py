@@ -22,7 +22,7 @@ def row(**overrides) -> dict:
         "t_need": 0.0, "t_accept": 60.0, "t_done": DAY,
         "measured": True, "completed": True, "trips": 1, "visits": 1, "reworks": 0, "turned_away": 0,
         **{c: 0.0 for c in COMPONENTS},
-        "error": False, "audited": False, "sent_back": False, "resident_minutes": 90.0,
+        "error": False, "audited": False, "sent_back": False, "abandoned": False, "resident_minutes": 90.0,
     }
     base["back_office"] = DAY
     base.update(overrides)
@@ -63,9 +63,10 @@ def test_warmup_rows_are_excluded():
 
 def test_open_rows_counted_and_left_out_of_latency():
     df = table(row(t_done=2 * DAY), row(t_done=4 * DAY),
-               row(t_done=np.nan, completed=False, trips=3, back_office=np.nan))
+               row(t_done=np.nan, completed=False, trips=3, back_office=np.nan),
+               row(t_done=np.nan, completed=False, trips=3, back_office=np.nan, abandoned=True))
     m = summarise(df)
-    assert m["requests"] == {"created": 3, "completed": 2, "abandoned": 0, "open": 1, "outside_window": 0}
+    assert m["requests"] == {"created": 4, "completed": 2, "abandoned": 1, "open": 1, "outside_window": 0}
     assert m["latency_days"]["mean"] == pytest.approx(3.0)
     assert m["latency_days"]["p50"] == pytest.approx(3.0)
     assert m["latency_days"]["p99"] == pytest.approx(2 + 0.99 * 2)
@@ -182,7 +183,7 @@ def test_format_summary_with_and_without_sections():
     bare = format_summary(m, "baseline")
     assert bare.splitlines()[0] == "baseline"
     assert "back office 24.0 h, travel 1.0 h" in bare
-    assert "created 2, completed 2, open 0" in bare
+    assert "created 2, completed 2, abandoned 0, open 0" in bare
     assert "staff" not in bare and "survey" not in bare
     full = format_summary(_with_extras(m), "baseline")
     assert "2.50 h per request" in full

@@ -1,5 +1,5 @@
 """Face validity: the Centralised baseline, run a few times, against the published facts of
-`scenarios/data/facts.toml` (sim/measure/facts.py), as a table for docs/validation.md."""
+`scenarios/data/facts.toml` (sim/measure/facts.py), as a table for docs/validity.md."""
 
 from __future__ import annotations
 
