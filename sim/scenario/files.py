@@ -31,7 +31,7 @@ OPTIONAL_TABLES = {"validation"}  # tables a scenario may leave out altogether
 class Spec:
     """One leaf of the schema: a kind and its limits."""
 
-    kind: str  # bool | int | number | str | scalar | path | enum | list_enum | list_str | calendar_specs
+    kind: str  # bool | int | number | str | scalar | path | gis_path | enum | list_enum | list_str | calendar_specs
     lo: float | None = None
     hi: float | None = None
     choices: tuple[str, ...] = ()
@@ -45,6 +45,8 @@ class Spec:
             return f"a list of strings like {SPEC_FORMAT}"
         if self.kind == "path":
             return "a path (string) to an existing file"
+        if self.kind == "gis_path":
+            return "a path (string) to an existing GIS file or folder of GeoJSON files"
         words = {"bool": "true or false", "int": "a whole number", "number": "a number", "str": "a string",
                  "scalar": "a number, a string or true/false",
                  "list_str": "a list of strings"}[self.kind]
@@ -102,7 +104,16 @@ SCHEMA: dict = {
         "step_minutes": num(0.01, 100_000),
     },
     "territory": {
-        "preset": Spec("enum", choices=("dingshan", "jiangbei", "synthetic", "explicit")),
+        "preset": Spec("enum", choices=("dingshan", "jiangbei", "synthetic", "explicit", "district")),
+        "district": Spec("gis_path", optional=True),
+        "roads": {
+            "source": Spec("enum", choices=("none", "generated", "file")),
+            "file": Spec("gis_path", optional=True),
+            "lane_spacing_km": num(0.01, 100),
+            "river_position": SHARE,
+            "river_crossings": count(1, 1000),
+            "classes": MapOf({"walk": num(0.01, 10), "ride": num(0.01, 10), "osm": Spec("list_str", optional=True)}),
+        },
         "streets_file": Spec("path"),
         "street": Spec("str"),
         "scale": num(1e-6, 1),
@@ -283,7 +294,7 @@ def _resolve_paths(data: dict, schema: dict, folder: Path, prefix: str, path: Pa
         dotted = f"{prefix}{key}"
         origin[dotted] = str(path)
         spec = schema.get(key) if isinstance(schema, dict) else None
-        if isinstance(spec, Spec) and spec.kind == "path" and isinstance(value, str):
+        if isinstance(spec, Spec) and spec.kind in ("path", "gis_path") and isinstance(value, str):
             data[key] = str((folder / value).resolve())
         elif isinstance(value, dict):
             sub = spec.value if isinstance(spec, MapOf) else spec
@@ -326,7 +337,7 @@ def _apply_override(values: dict, origin: dict, key: str, value: Any) -> None:
         else:
             raise ScenarioError("--set", key, f"'{'.'.join(parts[:i])}' is a value, not a table")
         if i == len(parts) - 1:
-            if isinstance(spec, Spec) and spec.kind == "path" and isinstance(value, str):
+            if isinstance(spec, Spec) and spec.kind in ("path", "gis_path") and isinstance(value, str):
                 value = str(Path(value).resolve())
             node[part] = value
         else:
@@ -397,6 +408,10 @@ def _check_leaf(sc: Scenario, value: Any, spec: Spec, dotted: str) -> None:
         ok = isinstance(value, str) and Path(value).is_file()
         if isinstance(value, str) and not ok:
             raise sc.error(dotted, f"an existing file (not found: {value})")
+    elif spec.kind == "gis_path":
+        ok = isinstance(value, str) and Path(value).exists()
+        if isinstance(value, str) and not ok:
+            raise sc.error(dotted, f"an existing GIS file or folder (not found: {value})")
     elif spec.kind == "enum":
         ok = value in spec.choices
     elif spec.kind == "list_enum":
