@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check scenario files")
     p.add_argument("scenarios", type=Path, nargs="+")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p = sub.add_parser("territory", help="check a district (GeoPackage, GeoJSON folder, or a scenario file) and "
+                                         "draw it: communities, points, roads, each building's access radius")
+    p.add_argument("file", type=Path, help="a district file or folder, or a scenario .toml whose territory to draw")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--out", type=Path, help="folder for the maps (default results/territory-<name>)")
     p = sub.add_parser("validity", help="check the model against queueing theory; writes docs/validation.md")
     p.add_argument("--replicates", type=int, default=10)
     p.add_argument("--weeks", type=float, default=20)
@@ -106,6 +111,45 @@ def cmd_validate(args) -> int:
     for path in args.scenarios:
         check(load(path, args.overrides))
         print(f"ok: {path}")
+    return 0
+
+
+def cmd_territory(args) -> int:
+    """Check a district and draw it; each problem is one line, and nothing is drawn if there is one."""
+    from sim.engine.model import _territory_cfg
+    from sim.engine.streams import spawn
+    from sim.present.territory_map import save_figure, territory_figure
+    from sim.scenario.files import load
+    from sim.world.district import check_district, layer_names
+    from sim.world.territory import build_territory
+
+    if args.file.suffix == ".toml":
+        scenario = load(args.file, args.overrides)
+    else:
+        if not args.file.exists():
+            raise ScenarioError(str(args.file), "file", "an existing GeoPackage, or a folder of GeoJSON layers")
+        roads = "file" if "roads" in layer_names(args.file) else "none"
+        scenario = load(ROOT / "scenarios" / "base.toml", [
+            "territory.preset=district", f"territory.district={args.file.resolve()}",
+            f"territory.roads.source={roads}", *args.overrides])
+    cfg = _territory_cfg(scenario["territory"])
+    where = scenario.where("territory")
+    found = check_district(cfg, where) if cfg["preset"] == "district" else []
+    for problem in found:
+        print(f"error: {problem}", file=sys.stderr)
+    if found:
+        return 2
+    territory = build_territory(cfg, spawn(scenario["run"]["seed"])["territory"], where)
+    print(territory.summary())
+    if territory.roads is None:
+        print("no roads: distances are straight lines x circuity")
+    t = territory
+    panels = {"to its community station": t.legs_paired(t.building_xy, t.community_xy[t.building_community]).km,
+              "to its street centre": t.legs_paired(t.building_xy, t.street_xy[t.building_street]).km}
+    name = args.file.stem
+    out = args.out or ROOT / "results" / f"territory-{name}"
+    for path in save_figure(territory_figure(t, panels, f"{name}: access radius along the roads"), out, "territory"):
+        print(f"wrote {path}")
     return 0
 
 
@@ -205,4 +249,4 @@ def cmd_app(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "validity": cmd_validity, "compare": cmd_compare,
-            "experiment": cmd_experiment, "app": cmd_app}
+            "experiment": cmd_experiment, "app": cmd_app, "territory": cmd_territory}

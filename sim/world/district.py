@@ -297,3 +297,32 @@ def line_layer_segments(roads: dict, classes: dict, district: District | None, w
                                                            "the district file, when roads.source = file")
     kinds = column(frame, "class", "street")
     return line_segments(frame.geometry, kinds), [f"Roads: {len(frame):,} lines read from {path.name}"]
+
+
+def check_district(cfg: dict, where: str) -> list[ScenarioError]:
+    """Every problem of the district a [territory] table names, one error each: the file and its
+    layers, then the roads (which must form one connected network)."""
+    import networkx as nx
+
+    from sim.world.roads import road_classes, segments_graph
+
+    try:
+        district = read_district(cfg["district"])
+    except ScenarioError as exc:
+        return [exc]
+    found = problems(district)
+    roads = cfg.get("roads") or {"source": "none"}
+    if roads["source"] != "file":
+        return found
+    try:
+        classes = road_classes(roads["classes"])
+        segments, _ = line_layer_segments(roads, classes, district, where)
+        graph = segments_graph(segments, classes, where)
+    except ScenarioError as exc:
+        return found + [exc]
+    parts = sorted((len(p) for p in nx.connected_components(graph)), reverse=True)
+    if len(parts) > 1:
+        found.append(ScenarioError(roads.get("file") or district.path, "roads",
+                                   f"one connected network (it falls into {len(parts)} parts; the largest holds "
+                                   f"{parts[0] / sum(parts):.0%} of the road nodes)"))
+    return found

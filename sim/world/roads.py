@@ -158,8 +158,10 @@ def read_osm(path: Path, classes: dict[str, RoadClass], where: str) -> tuple[lis
     tag_class = {tag: name for name, c in classes.items() for tag in c.osm}
     lines, kinds = [], []
     try:
-        processor = osmium.FileProcessor(str(path), osmium.osm.WAY).with_locations()
+        processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
         for way in processor:
+            if not way.is_way():
+                continue
             cls = tag_class.get(way.tags.get("highway", ""))
             if cls is None:
                 continue
