@@ -106,6 +106,7 @@ SCHEMA: dict = {
     "territory": {
         "preset": Spec("enum", choices=("dingshan", "jiangbei", "synthetic", "explicit", "district")),
         "district": Spec("gis_path", optional=True),
+        "capacity_file": Spec("path", optional=True),
         "roads": {
             "source": Spec("enum", choices=("none", "generated", "file")),
             "file": Spec("gis_path", optional=True),

@@ -51,7 +51,8 @@ class Territory:
     circuity: float
     assumptions: list[str]
     roads: RoadNetwork | None = None  # None: road distance is straight line x circuity
-    street_windows: np.ndarray | None = None  # (S,) windows per street centre from data; None: the scenario's
+    street_windows: np.ndarray | None = None  # (S,) windows per street centre from data (NaN: scaled, below)
+    street_capacity: np.ndarray | None = None  # (S,) where no figure: multiplier of points.street.windows
     community_windows: np.ndarray | None = None  # (C,) likewise per community station (NaN: the scenario's)
     building_elderly: np.ndarray | None = None  # (B,) 60+ share where the data knows it (NaN: the scenario's)
     community_shapes: list | None = None  # (C,) shapely polygons, when the district comes from files
@@ -153,7 +154,31 @@ def build_territory(cfg: dict, rng: np.random.Generator, where: str) -> Territor
         return district_territory(cfg, rng, where)
     streets, notes = {"dingshan": _dingshan_streets, "jiangbei": _jiangbei_streets,
                       "synthetic": _synthetic_streets}[cfg["preset"]](cfg, where)
-    return _with_roads(_lay_out(streets, cfg, rng, notes), cfg, where)
+    territory = _lay_out(streets, cfg, rng, notes)
+    if cfg["preset"] == "jiangbei" and cfg.get("capacity_file"):
+        territory = _street_capacity(territory, streets, cfg)
+    return _with_roads(territory, cfg, where)
+
+
+def _street_capacity(t: Territory, streets: list[_Street], cfg: dict) -> Territory:
+    """Windows per street centre: the capacity file's figure where published, else the named
+    street's points.street.windows scaled by population (a street twice as large, twice the windows)."""
+    path = Path(cfg["capacity_file"])
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = {row["street_en"].strip(): row for row in csv.DictReader(f)}
+    reference = next((s.population for s in streets if s.name_en == cfg["street"]), None)
+    if reference is None:
+        raise ScenarioError(str(path), "territory.street", "a street of the layout, to scale windows from")
+    published = []
+    for s in streets:
+        row = rows.get(s.name_en, {"street_en": s.name_en, "street_windows": ""})
+        published.append(_csv_number(row, "street_windows", path, integer=True, positive=True))
+    scaled = [s.name_en for s, w in zip(streets, published) if w is None]
+    note = (f"Street centre windows: {', '.join(scaled)} have no published count; points.street.windows is "
+            f"{cfg['street']}'s, the others' scaled by population ({path.name})")
+    return replace(t, street_windows=np.array([np.nan if w is None else w for w in published], float),
+                   street_capacity=np.array([s.population / reference for s in streets]),
+                   assumptions=t.assumptions + [note])
 
 
 def _with_roads(t: Territory, cfg: dict, where: str) -> Territory:
