@@ -120,7 +120,7 @@ def cmd_territory(args) -> int:
     from sim.engine.streams import spawn
     from sim.present.territory_map import save_figure, territory_figure
     from sim.scenario.files import load
-    from sim.world.district import check_district, layer_names
+    from sim.world.district import check_district
     from sim.world.territory import build_territory
 
     if args.file.suffix == ".toml":
@@ -128,10 +128,8 @@ def cmd_territory(args) -> int:
     else:
         if not args.file.exists():
             raise ScenarioError(str(args.file), "file", "an existing GeoPackage, or a folder of GeoJSON layers")
-        roads = "file" if "roads" in layer_names(args.file) else "none"
         scenario = load(ROOT / "scenarios" / "base.toml", [
-            "territory.preset=district", f"territory.district={args.file.resolve()}",
-            f"territory.roads.source={roads}", *args.overrides])
+            "territory.preset=district", f"territory.district={args.file.resolve()}", *args.overrides])
     cfg = _territory_cfg(scenario["territory"])
     where = scenario.where("territory")
     found = check_district(cfg, where) if cfg["preset"] == "district" else []

@@ -57,7 +57,7 @@ def test_the_osm_extract_gives_the_same_roads_as_the_line_layer():
         return build_territory(_territory_cfg(sc["territory"]), np.random.default_rng(1), "x")
 
     layer = territory()
-    osm = territory(f"territory.roads.file={EXAMPLE.with_suffix('.osm')}")
+    osm = territory("territory.roads.source=\"file\"", f"territory.roads.file={EXAMPLE.with_suffix(".osm")}")
     assert osm.roads.graph.number_of_nodes() == layer.roads.graph.number_of_nodes()
     a = layer.legs(layer.building_xy, layer.street_xy).km
     b = osm.legs(osm.building_xy, osm.street_xy).km

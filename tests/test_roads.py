@@ -99,7 +99,7 @@ def test_without_roads_a_trip_is_the_straight_line_times_circuity():
     assert np.array_equal(legs.km, straight) and legs.walk_km is legs.km and legs.ride_km is legs.km
 
 
-ROADS = {"source": "generated", "lane_spacing_km": 0.5, "river_position": 0.55, "river_crossings": 1,
+ROADS = {"source": "layout", "lane_spacing_km": 0.5, "river_position": 0.55, "river_crossings": 1,
          "classes": {"main": {"walk": 1.0, "ride": 1.2}, "lane": {"walk": 0.9, "ride": 0.6},
                      "access": {"walk": 1.0, "ride": 0.6}}}
 

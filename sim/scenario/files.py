@@ -108,7 +108,7 @@ SCHEMA: dict = {
         "district": Spec("gis_path", optional=True),
         "capacity_file": Spec("path", optional=True),
         "roads": {
-            "source": Spec("enum", choices=("none", "generated", "file")),
+            "source": Spec("enum", choices=("layout", "file", "none")),
             "file": Spec("gis_path", optional=True),
             "lane_spacing_km": num(0.01, 100),
             "river_position": SHARE,

@@ -219,11 +219,9 @@ def district_territory(cfg: dict, rng: np.random.Generator, where: str):
         community_windows=comm_windows, building_elderly=elderly[b_comm_all],
         community_shapes=list(comms.geometry))
     roads = cfg.get("roads") or {"source": "none"}
-    if roads["source"] == "none":
+    if roads["source"] == "none" or (roads["source"] == "layout" and district["roads"] is None):
         return territory
-    if roads["source"] == "generated":
-        raise ScenarioError(where, "territory.roads.source", "none or file for a district (roads are generated "
-                                                             "only for generated layouts)")
+    roads = roads | {"file": None} if roads["source"] == "layout" else roads
     from sim.world.roads import road_classes, segments_graph
 
     classes = road_classes(roads["classes"])
@@ -293,8 +291,8 @@ def line_layer_segments(roads: dict, classes: dict, district: District | None, w
     elif district is not None and district["roads"] is not None:
         frame, path = district["roads"], district.path
     else:
-        raise ScenarioError(where, "territory.roads.file", "an OSM extract or a line layer, or a layer roads in "
-                                                           "the district file, when roads.source = file")
+        raise ScenarioError(where, "territory.roads.file", "an OSM extract or a GIS line layer, when "
+                                                           "roads.source = file")
     kinds = column(frame, "class", "street")
     return line_segments(frame.geometry, kinds), [f"Roads: {len(frame):,} lines read from {path.name}"]
 
@@ -312,8 +310,9 @@ def check_district(cfg: dict, where: str) -> list[ScenarioError]:
         return [exc]
     found = problems(district)
     roads = cfg.get("roads") or {"source": "none"}
-    if roads["source"] != "file":
+    if roads["source"] == "none" or (roads["source"] == "layout" and district["roads"] is None):
         return found
+    roads = roads | {"file": None} if roads["source"] == "layout" else roads
     try:
         classes = road_classes(roads["classes"])
         segments, _ = line_layer_segments(roads, classes, district, where)

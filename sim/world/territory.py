@@ -184,13 +184,10 @@ def _street_capacity(t: Territory, streets: list[_Street], cfg: dict) -> Territo
 def _with_roads(t: Territory, cfg: dict, where: str) -> Territory:
     """The territory with the road network its [territory.roads] table asks for."""
     roads = cfg.get("roads") or {"source": "none"}
-    if roads["source"] == "none":
-        return t
+    if roads["source"] == "none" or (roads["source"] == "layout" and cfg["preset"] == "explicit"):
+        return t  # an explicit layout has no roads of its own
     classes = road_classes(roads["classes"])
-    if roads["source"] == "generated":
-        if cfg["preset"] == "explicit":
-            raise ScenarioError(where, "territory.roads.source", "none or file for the explicit preset "
-                                                                 "(generated roads follow a generated layout)")
+    if roads["source"] == "layout":
         named = [i for i, name in enumerate(t.street_names_en) if name == cfg.get("street")]
         segments = strip_roads(t.street_box, t.street_xy, roads, named[0] if named else None)
         notes = [f"Roads generated: a main road along each street through its centre and along y = 0, lanes "
