@@ -1,7 +1,7 @@
 """Speed and memory figures, printed beside their targets (never asserted by a unit test).
 
     ./run.sh bench                 # every benchmark (python benchmarks/run.py in the environment)
-    ./run.sh bench --only ciw      # one of: ciw, default, area, growth, parallel
+    ./run.sh bench --only ciw      # one of: ciw, default, area, growth, parallel, roads
     ./run.sh bench --json
 
 Each case runs in a fresh process so peak memory is its own. Wall times are also given as a
@@ -179,8 +179,25 @@ def bench_parallel(base: float) -> dict:
     return out
 
 
+def bench_roads(base: float, repeats: int = 3) -> dict:
+    """What travel along the roads costs: the same Dingshan run with its generated road network
+    and with straight lines x circuity (territory.roads.source = "none"), each the best of
+    `repeats` fresh processes. The roads' cost is the difference in building the model (the
+    network, and one Dijkstra search per service point for the distance tables); the run itself
+    reads the same tables either way."""
+    def best(overrides: list[str]) -> dict:
+        cases = [run_case(DINGSHAN, overrides) for _ in range(repeats)]
+        return {key: min(c[key] for c in cases) for key in ("build_s", "run_s", "wall_s")}
+
+    roads, straight = best([]), best(['territory.roads.source="none"'])
+    cost = max(0.0, roads["build_s"] - straight["build_s"])
+    return {"case": "Dingshan street, 13 weeks, roads vs straight lines", "roads": roads, "straight": straight,
+            "roads_cost_s": cost, "roads_share_of_run": cost / roads["wall_s"], "target": "roads_share_of_run < 0.10",
+            "ratio_to_machine": roads["wall_s"] / base}
+
+
 BENCHMARKS = {"ciw": bench_ciw, "default": bench_default, "area": bench_area, "growth": bench_growth,
-              "parallel": bench_parallel}
+              "parallel": bench_parallel, "roads": bench_roads}
 
 
 def main() -> None:

@@ -20,6 +20,8 @@ def _scenario_args(p: argparse.ArgumentParser) -> None:
                    help="override a scenario value, e.g. --set staff.specialist.count=6 (repeatable)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--out", type=Path, help="folder to write the results to")
+    p.add_argument("--territory", type=Path, metavar="FILE",
+                   help="take the [territory] table of this scenario file (e.g. a district's) for every scenario")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "territory", None) is not None:
+            from sim.scenario.files import territory_overrides
+
+            args.overrides = territory_overrides(args.territory) + args.overrides
         return COMMANDS[args.command](args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -22,6 +22,7 @@ from sim.present.labels import METRICS, metric_label, words
 from sim.clock import DAY
 from sim.measure.metrics import BAND_LABELS, COMPONENTS, GROUPS, LIFE_CIRCLES_M
 from sim.measure.survey import Z95
+from sim.present.territory_map import draw_geometry
 
 DPI = 150
 PALETTE = mpl.colormaps["tab10"].colors
@@ -165,6 +166,7 @@ def _access_map(c, text: dict) -> Figure | None:
     axes = fig.subplots(1, len(maps), sharex=True, sharey=True, squeeze=False)[0]
     scatter = None
     for ax, (label, m) in zip(axes, maps.items()):
+        draw_geometry(ax, m.territory)
         size = 12 * m.building_pop / max(1, np.median(m.building_pop))
         scatter = ax.scatter(*m.building_xy.T, c=np.where(np.isfinite(m.access_km), m.access_km, norm.vmax),
                              s=np.clip(size, 2, 30), cmap="YlOrRd", norm=norm, linewidths=0)

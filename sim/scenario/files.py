@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -252,10 +253,14 @@ class Scenario:
         return ScenarioError(self.where(dotted), dotted, expected)
 
     def digest(self) -> str:
-        """Hash of the files read, so a manifest can tell whether a rerun reads the same data."""
+        """Hash of the files read, so a manifest can tell whether a rerun reads the same data
+        (a district's GIS files and road extract included)."""
         h = hashlib.sha256()
-        for f in self.files:
-            h.update(f.read_bytes())
+        territory = self.values.get("territory", {})
+        gis = [territory.get("district"), (territory.get("roads") or {}).get("file")]
+        for f in self.files + [Path(p) for p in gis if p]:
+            for part in sorted(f.glob("*.geojson")) if f.is_dir() else [f]:
+                h.update(part.read_bytes())
         return h.hexdigest()[:16]
 
 
@@ -346,6 +351,26 @@ def _apply_override(values: dict, origin: dict, key: str, value: Any) -> None:
                 node[part] = {}
             node = node[part]
     origin[key] = "--set"
+
+
+def territory_overrides(path: str | Path) -> list[str]:
+    """The [territory] table of a scenario file as --set overrides (paths made absolute), so that
+    every scenario of a comparison runs on that territory."""
+    values, _, _ = _read_toml(Path(path).resolve(), ())
+    if "territory" not in values:
+        raise ScenarioError(path, "territory", "a [territory] table, to take the territory from")
+    return [f"territory.{key}={_inline_toml(value)}" for key, value in values["territory"].items()]
+
+
+def _inline_toml(value: Any) -> str:
+    """A value as inline TOML (strings in JSON's quoting, which TOML's basic strings share)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_inline_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline_toml(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
 
 
 def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
