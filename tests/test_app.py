@@ -102,7 +102,7 @@ def residents_in(m, states, check, wanted=5) -> int:
 def test_travelling_residents_are_on_their_way_from_home_to_the_point():
     def on_the_way(model, r, xy):
         home = model.territory.building_xy[model.home[r.resident]]
-        point = model.point(r).xy
+        point = model.point_of(r).xy
         assert np.hypot(*(xy - home)) + np.hypot(*(point - xy)) == pytest.approx(np.hypot(*(point - home)))
 
     assert residents_in(live("centralised"), [TRAVELLING], on_the_way) >= 5
@@ -196,6 +196,6 @@ def test_app_command_refuses_a_folder_without_policies(tmp_path, capsys):
 def test_residents_at_a_window_or_in_a_queue_are_drawn_at_the_point():
     def at_the_point(model, r, xy):
         assert r.at_point_until > model.time
-        assert tuple(xy) == tuple(model.point(r).xy)
+        assert tuple(xy) == tuple(model.point_of(r).xy)
 
     assert residents_in(live("centralised"), [QUEUEING, SERVED], at_the_point) >= 5

@@ -91,6 +91,14 @@ class Territory:
         km = np.hypot(*(a - b).T) * self.circuity
         return Legs(km, km, km)
 
+    def road_km_pairs(self, a_xy: np.ndarray, b_xy: np.ndarray) -> np.ndarray:
+        """Road km between matching points of a_xy and b_xy (..., 2)."""
+        a, b = np.asarray(a_xy, float), np.asarray(b_xy, float)
+        if self.roads is None:
+            return np.hypot(a[..., 0] - b[..., 0], a[..., 1] - b[..., 1]) * self.circuity
+        a, b = np.broadcast_arrays(a, b)
+        return self.roads.legs_paired(a.reshape(-1, 2), b.reshape(-1, 2)).km.reshape(a.shape[:-1])
+
     def road_km(self, a_xy: np.ndarray, b_xy: np.ndarray) -> np.ndarray:
         """Road distance (N,M) between points (N,2) and (M,2)."""
         return self.legs(a_xy, b_xy).km
