@@ -136,3 +136,30 @@ def _explicit_with(path) -> dict:
         "buildings": [{"x": 1.0, "y": 0.1, "population": 10, "community": "C"}],
         "roads": ROADS | {"source": "file", "file": str(path)},
     }
+
+
+def test_in_the_model_the_far_bank_goes_round_by_the_bridge(tmp_path):
+    """tests/scenarios/tiny.toml (street centre at 0,0; Near station at 2,0; Far at 9,0) on a road
+    along the x axis with a river at x = 5 crossed only by a bridge 3 km up: the far bank's trip
+    to the street centre grows from 9.4 km to 15.4 km, the near bank's stays 2.3 km."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    import sim
+    from helpers import TINY
+
+    def roads(bridge_y: float):
+        lines = [LineString([(x, 0) for x in range(5)]), LineString([(x, 0) for x in range(6, 11)])]
+        lines += [LineString([(4, 0), (4, bridge_y), (6, bridge_y), (6, 0)])] if bridge_y else \
+            [LineString([(4, 0), (5, 0), (6, 0)])]
+        path = tmp_path / f"roads-{bridge_y}.geojson"
+        gpd.GeoDataFrame({"class": ["street"] * 3}, geometry=lines).to_file(path)
+        return path
+
+    def access(bridge_y: float):
+        sc = sim.load(TINY, ['territory.roads.source="file"', f"territory.roads.file={roads(bridge_y)}"])
+        return sim.GovernanceModel(sc, seed=1).building_access_km()
+
+    # buildings: (2, 0.3) in Near, (9, 0.4) in Far, (0, 0.6) in Near; the tiny scenario's circuity is 1
+    assert access(0) == pytest.approx([0.3 + 2, 0.4 + 9, 0.6])
+    assert access(3) == pytest.approx([0.3 + 2, 0.4 + 3 + 3 + 2 + 3 + 4, 0.6])
