@@ -122,7 +122,7 @@ def cmd_validate(args) -> int:
 
 def cmd_territory(args) -> int:
     """Check a district and draw it; each problem is one line, and nothing is drawn if there is one."""
-    from sim.engine.model import _territory_cfg
+    from sim.engine.build import _territory_cfg
     from sim.engine.streams import spawn
     from sim.present.territory_map import save_figure, territory_figure
     from sim.scenario.files import load

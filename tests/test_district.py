@@ -50,7 +50,7 @@ def test_residents_live_inside_their_own_community(model):
 
 def test_the_osm_extract_gives_the_same_roads_as_the_line_layer():
     from sim.world.territory import build_territory
-    from sim.engine.model import _territory_cfg
+    from sim.engine.build import _territory_cfg
 
     def territory(*extra):
         sc = sim.load(SCENARIO, ["territory.scale=0.02", *extra])

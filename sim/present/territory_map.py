@@ -17,16 +17,18 @@ ROAD_STYLE = {"main": ("#6d6d6d", 1.6), "street": ("#9a9a9a", 0.9), "lane": ("#b
 OTHER_ROAD = ("#a0a0a0", 0.8)
 
 
-def draw_geometry(ax, territory, transform=None) -> None:
+def draw_geometry(ax, territory, transform=None, fill: str | None = "#f4f1ea") -> None:
     """Community outlines (street rectangles for a generated layout) and the roads, underneath
-    whatever is drawn next; `transform` maps (N,2) km to the axes' coordinates."""
+    whatever is drawn next; `transform` maps (N,2) km to the axes' coordinates; `fill` None
+    draws the outlines only (over a map's own colouring)."""
     move = transform or (lambda xy: np.asarray(xy, float))
     if territory.community_shapes is not None:
         patches = [Polygon(move(np.asarray(ring.exterior.coords)[:, :2]), closed=True)
                    for shape in territory.community_shapes for ring in getattr(shape, "geoms", [shape])]
     else:
         patches = [_rectangle(move, box) for box in territory.street_box]
-    ax.add_collection(PatchCollection(patches, facecolor="#f4f1ea", edgecolor="#7f7f7f", linewidth=0.8, zorder=0))
+    ax.add_collection(PatchCollection(patches, facecolor=fill or "none", edgecolor="#7f7f7f", linewidth=0.8,
+                                      zorder=0 if fill else 1))
     if territory.roads is None:
         return
     graph = territory.roads.graph

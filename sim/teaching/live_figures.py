@@ -25,6 +25,7 @@ from scipy.spatial import ConvexHull, QhullError
 from sim.clock import DAY
 from sim.present import fonts
 from sim.present.labels import app_words, scenario_name
+from sim.present.territory_map import draw_geometry
 from sim.teaching.live import IN_PROGRESS, QUEUEING, SERVED, STATES, WAITING, LiveModel, View
 
 STATE_COLOURS = np.array([
@@ -108,6 +109,7 @@ class MapPicture:
                 patch, = ax.fill(*zone.T, facecolor=ZONE_COLOURS[c % len(ZONE_COLOURS)], edgecolor="white",
                                  linewidth=1.5)
                 patch.set_clip_path(frame)
+        draw_geometry(ax, terr, orient, fill=None)  # a district's real outlines, and the roads
         ax.scatter(*buildings.T, s=6 + 18 * terr.building_pop / terr.building_pop.max(), marker="s",
                    color=BUILDING_COLOUR, linewidths=0)
         ax.scatter(*orient(terr.grid_xy).T, s=22, marker="D", facecolor="white", edgecolor=GRID_COLOUR, linewidths=1)
