@@ -104,7 +104,15 @@ def problems(district: District) -> list[ScenarioError]:
     for name, pop in zip(comms["name"], comms["population"]):
         if not _positive(pop):
             out.append(ScenarioError(where, f"community {name}", "a population > 0 (it has none)"))
+    for name, share in zip(comms["name"], column(comms, "elderly_share", None)):
+        if share is not None and not (_number(share) is not None and 0 <= _number(share) <= 1):
+            out.append(ScenarioError(where, f"community {name}", f"an elderly_share from 0 to 1 or empty, not {share!r}"))
     centres = district["street_centres"]
+    for layer in ("street_centres", "stations"):
+        for i, w in enumerate(column(district[layer], "windows", None)):
+            if w is not None and not (_number(w) is not None and _number(w) >= 0 and float(w).is_integer()):
+                out.append(ScenarioError(where, f"layer {layer}, feature {i + 1}", f"windows as a whole number >= 0 "
+                                                                                   f"or empty, not {w!r}"))
     if "street" in comms and "name" in centres:
         for name, street in zip(comms["name"], comms["street"]):
             if street not in set(centres["name"]):
@@ -146,11 +154,17 @@ def _containing(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) -> np.ndar
     return first["index_right"].fillna(-1).astype(int).to_numpy()
 
 
-def _positive(value) -> bool:
+def _number(value) -> float | None:
     try:
-        return math.isfinite(float(value)) and float(value) > 0
+        number = float(value)
     except (TypeError, ValueError):
-        return False
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _positive(value) -> bool:
+    number = _number(value)
+    return number is not None and number > 0
 
 
 def column(frame: gpd.GeoDataFrame, name: str, default) -> list:
@@ -175,10 +189,11 @@ def district_territory(cfg: dict, rng: np.random.Generator, where: str):
     street_en = [str(n) for n in centres["name"]] if "name" in centres else [f"Street {i + 1}" for i in range(len(centres))]
     street_index = {name: i for i, name in enumerate(street_en)}
     comm_street = np.array([street_index[s] for s in comms["street"]] if "street" in comms else [0] * len(comms), int)
+    owner = station_communities(district)
     comm_xy = np.empty((len(comms), 2))
-    comm_xy[station_communities(district)] = _xy(stations)
+    comm_xy[owner] = _xy(stations)
     comm_windows = np.full(len(comms), np.nan)
-    comm_windows[station_communities(district)] = column(stations, "windows", np.nan)
+    comm_windows[owner] = column(stations, "windows", np.nan)
     population = np.maximum(1, np.round(comms["population"].astype(float).to_numpy() * cfg["scale"])).astype(int)
     notes = [f"District from {district.path.name}: {len(comms)} communities, {len(street_en)} street centres"]
 
@@ -194,7 +209,9 @@ def district_territory(cfg: dict, rng: np.random.Generator, where: str):
             xy = _xy(gpd.GeoSeries([geometry]).sample_points(n, rng=rng).explode(index_parts=False))
             pop = _apportion(np.ones(len(xy)), int(population[c]))
         keep = pop > 0
-        b_xy.append(xy[keep]), b_pop.append(pop[keep]), b_comm.append(np.full(keep.sum(), c))
+        b_xy.append(xy[keep])
+        b_pop.append(pop[keep])
+        b_comm.append(np.full(keep.sum(), c))
     if given.size == 0:
         notes.append(f"No buildings layer: buildings of {cfg['residents_per_building']:g} residents spread "
                      f"uniformly over each community (residents_per_building)")
