@@ -260,7 +260,8 @@ def cmd_compare(args) -> int:
 
 def cmd_experiment(args) -> int:
     from sim.studies.experiment import experiment, plan, summary_json
-    from sim.present.experiment_report import TEXT, terminal
+    from sim.present.experiment_report import terminal
+    from sim.present.text import text
 
     if args.plan:
         print(plan(args.file, args.seed, args.max_runs), end="")
@@ -276,9 +277,8 @@ def cmd_experiment(args) -> int:
         print(json.dumps(summary_json(r), indent=2, ensure_ascii=False))
     else:
         print(terminal(r))
-        print("\n" + TEXT[r.lang]["summary"].format(ran=r.log.ran, seconds=time.perf_counter() - started,
-                                                    skipped=r.log.skipped, failed=len(r.failed()),
-                                                    report=r.out / "report.html"))
+        print("\n" + text("experiment.summary", r.lang, ran=r.log.ran, seconds=time.perf_counter() - started,
+                           skipped=r.log.skipped, failed=len(r.failed()), report=r.out / "report.html"))
     for name, error in r.failed().items():
         print(f"failed: {name}: {error}", file=sys.stderr)
     return 1 if r.failed() else 0

@@ -11,6 +11,7 @@ from helpers import ROOT, SCENARIOS
 from sim import cli
 from sim.teaching import app
 from sim.present import labels
+from sim.present.text import keys, text
 from sim.teaching.live import (AS_FILE, NONE, ON, QUEUEING, SERVED, STATES, TRAVELLING, LiveModel, _counters, overrides,
                       policies)
 from sim.teaching.live_figures import MapPicture, charts_figure, png
@@ -145,21 +146,19 @@ def test_the_model_is_garbage_collected_after_reset():
 
 
 def test_labels_are_complete_in_both_languages():
-    en, zh = labels.APP_WORDS["en"], labels.APP_WORDS["zh"]
-    assert en.keys() == zh.keys()
-    assert all(en[k] and zh[k] for k in en)
-    assert len(en["days"]) == len(zh["days"]) == 7
+    words = {lang: [text(f"app.{k}", lang) for k in keys("app")] for lang in ("en", "zh")}
+    assert all(words["en"]) and all(words["zh"])
     m = live("dingshan", steps=2)
-    assert set(STATES) | set(_counters(m.runs[0], m.runs[0].view())) <= en.keys()
-    assert all(english and chinese for english, chinese in labels.TERMS.values())
+    assert set(STATES) | set(_counters(m.runs[0], m.runs[0].view())) <= set(keys("app"))
+    assert all(text(f"term.{k}", "en") and text(f"term.{k}", "zh") for k in keys("term"))
     for key in ("street", "community", "grid", "building", "specialist", "grid_worker", "proxy", "service_radius",
                 "latency"):  # the words a class meets on the page, in both languages
-        chinese = labels.TERMS[key][1]
-        assert any(chinese in word for word in en.values() if isinstance(word, str))
-        assert any(chinese in word for word in zh.values() if isinstance(word, str))
+        chinese = text(f"term.{key}", "zh")
+        assert any(chinese in word for word in words["en"])
+        assert any(chinese in word for word in words["zh"])
     for lang in ("en", "zh"):
         controls = {v["label"] for v in app.model_params(lang).values() if isinstance(v, dict)}
-        assert controls <= set(labels.app_words(lang).values())
+        assert controls <= set(words[lang])
     assert labels.clock(TUESDAY_10 * 60 + 7 * 1440, "en") == "Week 2 · Tue 10:00"
     assert labels.clock(TUESDAY_10 * 60, "zh") == "第1周 · 周二 10:00"
 

@@ -33,12 +33,20 @@ class HomeDistances:
 def home_distances(t: Territory) -> HomeDistances:
     bxy = t.building_xy
     to_streets = t.legs(bxy, t.street_xy)
-    return HomeDistances(
+    return _read_only(HomeDistances(
         community=t.legs_paired(bxy, t.community_xy[t.building_community]),
         street=t.legs_paired(bxy, t.street_xy[t.building_street]),
         to_streets=to_streets, nearest_street=np.argmin(to_streets.km, axis=1),
         grid=t.legs_paired(bxy, t.grid_xy[t.building_grid]),
-        station_street=t.legs(t.community_xy, t.street_xy))
+        station_street=t.legs(t.community_xy, t.street_xy)))
+
+
+def _read_only(km: HomeDistances) -> HomeDistances:
+    """Shared by every model of the territory (`build.py` keeps them per process)."""
+    for value in vars(km).values():
+        for array in vars(value).values() if isinstance(value, Legs) else [value]:
+            array.setflags(write=False)
+    return km
 
 
 def _at(legs: Legs, index) -> Legs:

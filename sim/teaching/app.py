@@ -17,7 +17,8 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.present.labels import TERMS, app_words, clock, scenario_name, value_text
+from sim.present.labels import clock, scenario_name, value_text
+from sim.present.text import keys, section, text
 from sim.teaching.live import AS_FILE, NONE, SWITCH_VALUES, LiveModel, policies
 from sim.teaching.live_figures import MapPicture, charts_figure, png
 
@@ -41,24 +42,24 @@ lang = solara.reactive("en")
 
 def model_params(language: str) -> dict:
     """SolaraViz's controls; the first screen compares the baseline with the Dingshan reform."""
-    w = app_words(language)
+    w = section("app", language)
     names = policies(SCENARIO_DIR)
     first = "centralised" if "centralised" in names else names[0]
     second = "dingshan" if "dingshan" in names else NONE
 
     def slider(kind, value, low, high, step, key):
-        return {"type": kind, "value": value, "min": low, "max": high, "step": step, "label": w[key]}
+        return {"type": kind, "value": value, "min": low, "max": high, "step": step, "label": w(key)}
 
     return {
-        "policy": {"type": "Select", "value": first, "values": names, "label": w["policy"]},
-        "versus": {"type": "Select", "value": second, "values": [NONE, *names], "label": w["versus"]},
+        "policy": {"type": "Select", "value": first, "values": names, "label": w("policy")},
+        "versus": {"type": "Select", "value": second, "values": [NONE, *names], "label": w("versus")},
         "demand": slider("SliderInt", TEACHING_DEMAND, 1, 2 * TEACHING_DEMAND, 1, "demand"),
         "online": slider("SliderFloat", 0.0, -3.0, 3.0, 0.5, "online"),
         "specialists": slider("SliderInt", 0, -4, 6, 1, "specialists"),
         "windows": slider("SliderInt", 0, -1, 4, 1, "windows"),
-        "weekend": {"type": "Select", "value": AS_FILE, "values": SWITCH_VALUES, "label": w["weekend"]},
-        "terminals": {"type": "Select", "value": AS_FILE, "values": SWITCH_VALUES, "label": w["terminals"]},
-        "seed": {"type": "InputText", "value": "1", "label": w["seed"]},
+        "weekend": {"type": "Select", "value": AS_FILE, "values": SWITCH_VALUES, "label": w("weekend")},
+        "terminals": {"type": "Select", "value": AS_FILE, "values": SWITCH_VALUES, "label": w("terminals")},
+        "seed": {"type": "InputText", "value": "1", "label": w("seed")},
         "scenario_dir": str(SCENARIO_DIR),
         "scale": SCALE,
     }
@@ -100,40 +101,41 @@ def _cell(key: str, value, language: str) -> str:
 
 @solara.component
 def CountersView(live: LiveModel, counters: list[dict], language: str):
-    w = app_words(language)
+    w = section("app", language)
     head = "".join(f"<th>{escape(scenario_name(run.meta, language, short=True))}</th>" for run in live.runs)
-    body = "".join(f"<tr><td>{escape(w[key])}</td>" + "".join(f"<td>{_cell(key, c[key], language)}</td>"
+    body = "".join(f"<tr><td>{escape(w(key))}</td>" + "".join(f"<td>{_cell(key, c[key], language)}</td>"
                                                               for c in counters) + "</tr>"
                    for key in counters[0])
     solara.HTML(tag="div", classes=["sim-counters"],
-                unsafe_innerHTML=COUNTERS_CSS + f"<table><tr><th>{escape(w['figures'])}</th>{head}</tr>{body}</table>")
+                unsafe_innerHTML=COUNTERS_CSS + f"<table><tr><th>{escape(w('figures'))}</th>{head}</tr>{body}</table>")
 
 
 @solara.component
 def GlossaryView(language: str):
-    cells = [f"<td>{escape(zh)}</td><td>{escape(en)}</td>" for en, zh in TERMS.values()]
+    cells = [f"<td>{escape(text(key, 'zh'))}</td><td>{escape(text(key, 'en'))}</td>"
+             for key in (f"term.{k}" for k in keys("term"))]
     rows = "".join(f"<tr>{''.join(cells[i:i + 3])}</tr>" for i in range(0, len(cells), 3))
     solara.HTML(tag="div", classes=["sim-counters", "sim-glossary"], unsafe_innerHTML=COUNTERS_CSS
-                + f"<table><tr><th colspan=6>{escape(app_words(language)['glossary'])}</th></tr>{rows}</table>")
+                + f"<table><tr><th colspan=6>{escape(text('app.glossary', language))}</th></tr>{rows}</table>")
 
 
 @solara.component
 def Dashboard(live: LiveModel):
     counter = update_counter.get()
     language = lang.value
-    w = app_words(language)
+    w = section("app", language)
     frame = solara.use_memo(live.frame, [live, counter])
     if live.error:
-        solara.Error(f"{w['error']}: {live.error}", classes=["sim-error"])
+        solara.Error(f"{w('error')}: {live.error}", classes=["sim-error"])
         return
     terr = live.runs[0].model.territory
     with solara.Column(style={"padding": "8px 16px", "gap": "6px"}):
         with solara.Row(style={"align-items": "baseline", "gap": "24px"}):
             solara.Text(clock(live.clock, language), classes=["sim-clock"],
                         style={"font-size": "1.6rem", "font-weight": "500", "white-space": "nowrap"})
-            solara.Text(w["residents"].format(n=terr.population, b=len(terr.building_pop), g=len(terr.grid_xy),
+            solara.Text(w("residents", n=terr.population, b=len(terr.building_pop), g=len(terr.grid_xy),
                                               c=len(terr.community_xy), scale=SCALE), style={"color": "#555"})
-        solara.Text(w["hint"].format(demand=TEACHING_DEMAND), style={"color": "#888", "font-style": "italic",
+        solara.Text(w("hint", demand=TEACHING_DEMAND), style={"color": "#888", "font-style": "italic",
                                                                      "font-size": "0.85rem"})
         MapView(live, [view for view, _ in frame], counter, language)
         with solara.Columns([3, 2], gutters_dense=True):
@@ -145,8 +147,8 @@ def Dashboard(live: LiveModel):
 @solara.component
 def Page():
     live = solara.use_memo(lambda: solara.reactive(first_model()), [])
-    w = app_words(lang.value)
+    w = section("app", lang.value)
     with solara.AppBar():
         LanguageSwitch()
-    SolaraViz(live, components=[], model_params=model_params(lang.value), name=w["title"], play_interval=PLAY_MS)
+    SolaraViz(live, components=[], model_params=model_params(lang.value), name=w("title"), play_interval=PLAY_MS)
     Dashboard(live.value)

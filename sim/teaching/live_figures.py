@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import matplotlib
@@ -24,8 +25,9 @@ from scipy.spatial import ConvexHull, QhullError
 
 from sim.clock import DAY
 from sim.present import fonts
-from sim.present.labels import app_words, scenario_name
+from sim.present.labels import scenario_name
 from sim.present.territory_map import draw_geometry
+from sim.present.text import section
 from sim.teaching.live import IN_PROGRESS, QUEUEING, SERVED, STATES, WAITING, LiveModel, View
 
 STATE_COLOURS = np.array([
@@ -75,7 +77,7 @@ class MapPicture:
 
     def __init__(self, live: LiveModel, lang: str):
         self.lang = lang
-        self.words = app_words(lang)
+        self.words = section("app", lang)
         runs = live.runs
         self.orient = Orientation(runs[0].model.territory)
         w, h = self.orient.size
@@ -121,7 +123,7 @@ class MapPicture:
             ax.annotate(_short(name, street_names[s], zh), (x, y), xytext=(0, 7), textcoords="offset points",
                         ha="center", fontsize=8, color=STATION_COLOUR, zorder=8)
         ax.scatter(*streets.T, s=280, marker="H", color=STREET_COLOUR, edgecolor="white", linewidths=1.5, zorder=4)
-        _scale_bar(ax, w, unit, words["km"])
+        _scale_bar(ax, w, unit, words("km"))
         return {
             "people": ax.scatter(np.empty(0), np.empty(0), s=17, edgecolor="white", linewidths=0.4, animated=True),
             "workers_in": ax.scatter(np.empty(0), np.empty(0), s=34, marker="^", facecolor="white",
@@ -156,9 +158,9 @@ class MapPicture:
         layer["specialists"].set_offsets(self.orient(view.specialist_xy) - [unit * 2.6, 0])
         for key in ("people", "workers_in", "workers_out", "specialists"):
             ax.draw_artist(layer[key])
-        badges = [_badge(ax, layer["points"][p], words["queue_badge"].format(n=int(view.queue[p])), QUEUEING,
+        badges = [_badge(ax, layer["points"][p], words("queue_badge", n=int(view.queue[p])), QUEUEING,
                          (0, -14)) for p in np.flatnonzero(view.queue)]
-        badges += [_badge(ax, layer["stations"][c], words["held_badge"].format(n=int(view.held[c])), IN_PROGRESS,
+        badges += [_badge(ax, layer["stations"][c], words("held_badge", n=int(view.held[c])), IN_PROGRESS,
                           (0, -28)) for c in np.flatnonzero(view.held)]
         for badge in badges:
             ax.draw_artist(badge)
@@ -232,19 +234,19 @@ def _scale_bar(ax, w: float, unit: float, km: str) -> None:
                 fontsize=8, color=INK)
 
 
-def _legend(words: dict) -> list:
+def _legend(words: Callable[..., str]) -> list:
     def mark(marker, size, label, **kw):
         return Line2D([], [], marker=marker, linestyle="none", markersize=size, label=label, **kw)
 
-    handles = [mark("o", 6.5, words[name], color=STATE_COLOURS[s], markeredgecolor="white")
+    handles = [mark("o", 6.5, words(name), color=STATE_COLOURS[s], markeredgecolor="white")
                for s, name in enumerate(STATES)]
     return handles + [
-        mark("H", 10, words["street_centre"], color=STREET_COLOUR),
-        mark("s", 7, words["community_station"], color=STATION_COLOUR),
-        mark("D", 5, words["grid"], markerfacecolor="white", markeredgecolor=GRID_COLOUR),
-        mark("s", 5, words["building"], color=BUILDING_COLOUR),
-        mark("^", 7, words["worker"], color=WORKER_COLOUR),
-        mark("*", 12, words["specialist"], color=SPECIALIST_COLOUR, markeredgecolor="#7d6608"),
+        mark("H", 10, words("street_centre"), color=STREET_COLOUR),
+        mark("s", 7, words("community_station"), color=STATION_COLOUR),
+        mark("D", 5, words("grid"), markerfacecolor="white", markeredgecolor=GRID_COLOUR),
+        mark("s", 5, words("building"), color=BUILDING_COLOUR),
+        mark("^", 7, words("worker"), color=WORKER_COLOUR),
+        mark("*", 12, words("specialist"), color=SPECIALIST_COLOUR, markeredgecolor="#7d6608"),
     ]
 
 
@@ -257,18 +259,18 @@ def scenario_title(meta: dict, lang: str) -> str:
 def charts_figure(live: LiveModel, lang: str) -> Figure:
     """Service radius and time to done of the requests completed so far: each request a faint
     dot, the mean so far a line, one colour per run."""
-    words = app_words(lang)
+    words = section("app", lang)
     fig = Figure(figsize=(8.0, 3.3), dpi=DPI)
     axes = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.07, right=0.99, top=0.8, bottom=0.16, wspace=0.22)
     series = live.series()
-    for ax, key, label in zip(axes, ("radius", "latency"), (words["radius_axis"], words["latency_axis"])):
+    for ax, key, label in zip(axes, ("radius", "latency"), (words("radius_axis"), words("latency_axis"))):
         for run, data, colour in zip(live.runs, series, RUN_COLOURS):
             ax.scatter(data["day"], data[key], s=6, color=colour, alpha=0.25, linewidths=0)
             ax.plot(data["mean_day"], data[f"mean_{key}"], color=colour, linewidth=2.4,
-                    label=f"{scenario_name(run.meta, lang, short=True)} · {words['mean_so_far']}")
+                    label=f"{scenario_name(run.meta, lang, short=True)} · {words('mean_so_far')}")
         ax.set_title(label, fontsize=10.5, loc="left", color=INK)
-        ax.set_xlabel(words["day"], fontsize=9)
+        ax.set_xlabel(words("day"), fontsize=9)
         ax.tick_params(labelsize=8.5)
         ax.set_xlim(0, max(1.0, live.clock / DAY))
         ax.set_ylim(bottom=0)
