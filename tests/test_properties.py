@@ -201,7 +201,10 @@ def test_one_request_and_array_forms_of_travel_and_timing_agree(tmp_path, values
     from sim.engine.requests import Request
     from sim.world.policy import PHYSICAL
 
-    model = sim.GovernanceModel(load_values(tmp_path, values), seed)
+    try:
+        model = sim.GovernanceModel(load_values(tmp_path, values), seed)
+    except ScenarioError:
+        return  # a policy that leaves an item no open channel is refused in one line: nothing to compare
     travel, timing, needs = model.travel, model.timing, model.needs
     if not len(needs):
         return

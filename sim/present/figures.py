@@ -85,7 +85,10 @@ def _access_map(c, t: Callable[..., str]) -> Figure | None:
         return None
     finite = np.concatenate([m.access_km[np.isfinite(m.access_km)] for m in maps.values()])
     norm = Normalize(0, float(np.quantile(finite, 0.99)) if finite.size else 1.0)
-    fig = Figure(figsize=(2.1 * len(maps) + 2.2, 8.5), layout="constrained")
+    box = next(iter(maps.values())).territory.street_box
+    aspect = float(np.ptp(box[:, [1, 3]]) / max(np.ptp(box[:, [0, 2]]), 1e-9))  # height / width
+    panel = 2.1 if aspect > 1 else 3.2
+    fig = Figure(figsize=(panel * len(maps) + 2.2, min(8.5, panel * aspect + 2.8)), layout="constrained")
     axes = fig.subplots(1, len(maps), sharex=True, sharey=True, squeeze=False)[0]
     scatter = None
     for ax, (label, m) in zip(axes, maps.items()):
