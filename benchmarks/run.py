@@ -1,7 +1,7 @@
 """Speed and memory figures, printed beside their targets (never asserted by a unit test).
 
     ./run.sh bench                 # every benchmark (python benchmarks/run.py in the environment)
-    ./run.sh bench --only ciw      # one of: ciw, default, warm, area, growth, parallel, roads
+    ./run.sh bench --only ciw      # one of: ciw, default, warm, area, growth, parallel, sensitivity, roads
     ./run.sh bench --json
 
 Each case runs in a fresh process so peak memory is its own. Wall times are also given as a
@@ -245,8 +245,41 @@ def bench_roads(base: float, repeats: int = 5) -> dict:
             "ratio_to_machine": run["wall_s"] / base}
 
 
+SENSITIVITY = ROOT / "experiments" / "sensitivity.toml"
+MEASURED_TRAJECTORIES = 1
+
+
+def bench_sensitivity(base: float) -> dict:
+    """Morris screening of every ranged assumption, four policies paired, Dingshan street, 13 weeks
+    (experiments/sensitivity.toml's Morris design): the first trajectory's runs timed with 2 local
+    workers, then the whole design's time extrapolated from them, beside `--plan`'s estimate."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from sim.runs.runner import run_tasks
+    from sim.studies.sensitivity import build, estimate_seconds
+
+    plan = build(SENSITIVITY)
+    morris = [t for t in plan.tasks if t.label.startswith("m")]
+    per_trajectory = len(morris) // plan.study.trajectories
+    timed = morris[: MEASURED_TRAJECTORIES * per_trajectory]
+    estimate, _ = estimate_seconds(plan, None)
+    with tempfile.TemporaryDirectory(prefix="bench-sensitivity-") as tmp:
+        start = time.perf_counter()
+        log = run_tasks(timed, Path(tmp), workers=2, progress=False)
+        wall = time.perf_counter() - start
+    whole = wall * len(morris) / len(timed)
+    return {"design": str(SENSITIVITY.relative_to(ROOT)), "assumptions": len(plan.ranges),
+            "trajectories": plan.study.trajectories, "morris_runs": len(morris), "timed_runs": len(timed),
+            "timed_wall_s": wall, "failed": len(log.failed), "runs_per_min": 60 * log.ran / wall,
+            "morris_minutes_extrapolated": whole / 60, "plan_estimate_minutes": estimate * len(morris) / 2 / 60,
+            "target": "Morris screening (10 trajectories, four policies) < 20 min on 2 cores",
+            "ratio_to_machine": wall / base}
+
+
 BENCHMARKS = {"ciw": bench_ciw, "default": bench_default, "warm": bench_warm, "area": bench_area,
-              "growth": bench_growth, "parallel": bench_parallel, "roads": bench_roads}
+              "growth": bench_growth, "parallel": bench_parallel, "sensitivity": bench_sensitivity,
+              "roads": bench_roads}
 
 
 def main() -> None:
