@@ -57,8 +57,8 @@ def test_side_by_side_models_share_residents_and_needs():
 def test_switching_the_model_rebuilds_it():
     central, dingshan = live("centralised"), live("dingshan")
     assert [r.name for r in central.runs] == ["centralised"] and [r.name for r in dingshan.runs] == ["dingshan"]
-    assert len(central.runs[0].model.specialists) == 0 and len(dingshan.runs[0].model.specialists) == 4
-    assert len(live("dingshan", specialists=2).runs[0].model.specialists) == 6
+    assert len(central.runs[0].model.specialists) == 0 and len(dingshan.runs[0].model.specialists) == 10
+    assert len(live("dingshan", specialists=-2).runs[0].model.specialists) == 8
 
 
 def test_a_policy_that_cannot_be_built_is_reported_not_raised():

@@ -15,13 +15,13 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from helpers import ROOT
+from sim.clock import WEEKDAYS
 from sim.teaching.app import PLAY_MS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 RESULTS = ROOT / "results"
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TUESDAY_10 = (24 + 10) * 60
 
 pytestmark = [
@@ -67,7 +67,7 @@ def address():
 def minutes(clock: str) -> int:
     """'Week 1 · Tue 09:00' -> minutes since Monday 00:00 of week 1."""
     week, day, hour, minute = re.fullmatch(r"Week (\d+) · (\w+) (\d\d):(\d\d)", clock.strip()).groups()
-    return ((int(week) - 1) * 7 + DAYS.index(day)) * 1440 + int(hour) * 60 + int(minute)
+    return ((int(week) - 1) * 7 + WEEKDAYS.index(day)) * 1440 + int(hour) * 60 + int(minute)
 
 
 def wait_for_clock(page, target: int) -> None:

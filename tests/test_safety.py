@@ -359,12 +359,12 @@ def test_compare_finds_a_bad_data_file_before_writing_anything(cli, tmp_path):
 def test_validity_writes_into_results_unless_asked_to_refresh_the_docs(cli, tmp_path, monkeypatch):
     import sim.validity.queueing as queueing
 
-    monkeypatch.setattr(queueing, "validation_table", lambda replicates, weeks: f"table {replicates} {weeks}\n")
+    monkeypatch.setattr(queueing, "validity_table", lambda replicates, weeks: f"table {replicates} {weeks}\n")
     monkeypatch.chdir(tmp_path)
-    docs = (ROOT / "docs" / "validation.md").read_bytes()
+    docs = (ROOT / "docs" / "validity.md").read_bytes()
     assert cli("validity", "--replicates", "2").returncode == 0
-    assert (tmp_path / "results" / "validation.md").read_text() == "table 2 20.0\n"
-    assert (ROOT / "docs" / "validation.md").read_bytes() == docs
+    assert (tmp_path / "results" / "validity.md").read_text() == "table 2 20.0\n"
+    assert (ROOT / "docs" / "validity.md").read_bytes() == docs
 
 
 # --- 9. the app -------------------------------------------------------------------------------
