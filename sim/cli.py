@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sim.paths import ROOT
 from sim.measure.results import measure
-from sim.errors import InputError, UsageError
+from sim.errors import InputError, ScenarioError, UsageError
 
 
 SEED_MAX = 2**63 - 1

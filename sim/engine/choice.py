@@ -53,7 +53,7 @@ def utilities(m, rid: np.ndarray, learned_days: np.ndarray | None = None,
             u += np.where(m.elderly[res], c["elderly_door"], 0.0)
         else:
             u += np.where(m.literate[res], c["online_literate"], c["online_not_literate"])
-        if learned_days is not None:
+        if learned_days is not None and learned_trips is not None:
             u += c["per_day"] * learned_days[:, j] + c["per_trip"] * learned_trips[:, j]
         v[:, j] = np.where(allowed[:, j], u, -np.inf)
     return v
