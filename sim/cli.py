@@ -197,7 +197,10 @@ def cmd_app(args) -> int:
     env = {**os.environ, "SIM_APP_SCENARIOS": str(args.scenario_dir.resolve()), "SIM_APP_SCALE": str(args.scale),
            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg",
-           "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette"}
+           "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette",
+           # a session whose tab was closed is freed after two minutes (Solara's default is a day),
+           # and no banner covers the figures
+           "SOLARA_KERNEL_CULL_TIMEOUT": "2m", "SOLARA_THEME_SHOW_BANNER": "False"}
     print(f"Teaching app: http://{args.host}:{port}/  (Ctrl+C stops it)", flush=True)
     argv = [sys.executable, "-m", "solara", "run", "sim.teaching.app", "--host", args.host, "--port", str(port),
             "--production", "--no-open", "--log-level", "warning"]
