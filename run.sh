@@ -3,6 +3,7 @@
 #   ./run.sh            runs the main job (compare the four models on the default scenario)
 #   ./run.sh test       runs the test suite
 #   ./run.sh bench      prints the speed and memory figures (benchmarks/run.py; --only NAME, --json)
+#   ./run.sh lock       rewrites constraints.txt from .venv (after adding or upgrading a dependency)
 #   ./run.sh ARGS...    runs `python -m sim ARGS...`
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -33,10 +34,10 @@ setup() {
     "$py" -m venv .venv
   fi
   local stamp=.venv/.installed
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
     echo "Installing dependencies into .venv (log: .venv/install.log) ..." >&2
     if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip \
-           && .venv/bin/python -m pip install --disable-pip-version-check -e ".[dev]"; } >.venv/install.log 2>&1; then
+           && .venv/bin/python -m pip install --disable-pip-version-check -c constraints.txt -e ".[dev]"; } >.venv/install.log 2>&1; then
       tail -20 .venv/install.log >&2
       echo "error: installing the dependencies failed (full log: .venv/install.log)" >&2
       exit 1
@@ -51,5 +52,6 @@ case "${1:-}" in
   "") exec .venv/bin/python -m sim compare scenarios/centralised.toml scenarios/dingshan.toml scenarios/dachang.toml scenarios/xiaoding.toml ;;
   test) shift; exec .venv/bin/python -m pytest "$@" ;;
   bench) shift; exec .venv/bin/python benchmarks/run.py "$@" ;;
+  lock) shift; exec .venv/bin/python tools/lock.py "$@" ;;
   *) exec .venv/bin/python -m sim "$@" ;;
 esac
