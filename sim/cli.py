@@ -100,7 +100,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from sim.engine.model import check
+    from sim.engine.build import check
     from sim.scenario.files import load
 
     for path in args.scenarios:

@@ -100,7 +100,7 @@ def residents_in(m, states, check, wanted=5) -> int:
 def test_travelling_residents_are_on_their_way_from_home_to_the_point():
     def on_the_way(model, r, xy):
         home = model.territory.building_xy[model.home[r.resident]]
-        point = model.point(r).xy
+        point = model.point_of(r).xy
         assert np.hypot(*(xy - home)) + np.hypot(*(point - xy)) == pytest.approx(np.hypot(*(point - home)))
 
     assert residents_in(live("centralised"), [TRAVELLING], on_the_way) >= 5
@@ -150,7 +150,7 @@ def test_planned_trips_go_from_home_to_the_point_in_screen_km():
                 r = model.open[rid] if rid in model.open else None
                 assert t0 < t1 and t1 >= model.time - 1e-9
                 if r is not None:
-                    assert [tx, ty] == pytest.approx(orient(model.point(r).xy)[0], abs=1e-3)
+                    assert [tx, ty] == pytest.approx(orient(model.point_of(r).xy)[0], abs=1e-3)
                 if state == TRAVELLING:
                     share = (model.time - t0) / (t1 - t0)
                     assert [x, y] == pytest.approx([hx + share * (tx - hx), hy + share * (ty - hy)], abs=0.01)
@@ -164,8 +164,8 @@ def test_advancing_in_any_chunks_gives_the_same_requests():
         odd.advance(minutes)
     assert odd.clock == hourly.clock == 30 * 60
     a, b = hourly.runs[0], odd.runs[0]
-    assert [(r.rid, r.t_need, r.t_done, r.step) for r in a.model.requests] == \
-        [(r.rid, r.t_need, r.t_done, r.step) for r in b.model.requests]
+    assert [(r.rid, r.t_need, r.t_done, r.stage) for r in a.model.requests] == \
+        [(r.rid, r.t_need, r.t_done, r.stage) for r in b.model.requests]
     assert sorted(a.done_latency) == sorted(b.done_latency) and list(a.cohort_done) == list(b.cohort_done)
 
 
@@ -294,6 +294,6 @@ def test_app_command_refuses_a_folder_without_policies(tmp_path, capsys):
 def test_residents_at_a_window_or_in_a_queue_are_drawn_at_the_point():
     def at_the_point(model, r, xy):
         assert r.at_point_until > model.time
-        assert tuple(xy) == tuple(model.point(r).xy)
+        assert tuple(xy) == tuple(model.point_of(r).xy)
 
     assert residents_in(live("centralised"), [QUEUEING, SERVED], at_the_point) >= 5

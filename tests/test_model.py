@@ -164,3 +164,13 @@ def test_stepping_the_clock_gives_the_same_run_as_running_it_at_once():
         assert all(r.t_need <= stepped.time for r in stepped.requests)
     assert times[0] == 45 and times[1] == 90
     assert measure(stepped).requests.equals(measure(whole).requests)
+
+
+def test_every_request_is_at_a_named_stage():
+    from sim.engine.requests import Stage
+
+    model = sim.GovernanceModel(sim.load(TINY, ["catalogue.demand_scale=40"]), 1)
+    model.run_until(model.end)
+    stages = set(model.request_table().step)
+    assert stages <= {s.value for s in Stage} and "done" in stages
+    assert all(isinstance(r.stage, Stage) for r in model.requests)

@@ -159,7 +159,7 @@ def test_policy_errors_are_one_clear_line(override, words):
     overrides = ['authority.street.accept=["community"]', 'authority.street.decide=["specialist"]',
                  "staff.specialist.count=1", override]
     with pytest.raises(ScenarioError) as err:
-        from sim.engine.model import check
+        from sim.engine.build import check
         check(sim.load(TINY, overrides))
     for w in words:
         assert w in str(err.value)
@@ -173,7 +173,7 @@ def test_an_unknown_switch_in_a_policy_file(tmp_path):
 
 
 def test_every_shipped_policy_validates():
-    from sim.engine.model import check
+    from sim.engine.build import check
 
     for path in SCENARIOS.glob("*.toml"):
         check(sim.load(path))

@@ -136,7 +136,7 @@ hostile_values = st.one_of(
 @settings(max_examples=150, deadline=None)
 @given(key=st.sampled_from(leaf_keys()), value=hostile_values)
 def test_hostile_overrides_are_a_clear_error_or_a_valid_scenario(key, value):
-    from sim.engine.model import check
+    from sim.engine.build import check
 
     literal = tomli_w.dumps({"v": value})[4:].strip() if not (isinstance(value, float) and math.isnan(value)) else "nan"
     try:
@@ -176,7 +176,7 @@ def test_hostile_experiment_files_are_a_clear_error_or_an_experiment(tmp_path_fa
 
 
 CALENDARS = [["Mon-Fri 08:30-12:00", "Mon-Fri 13:30-17:00"], ["Mon-Sun 00:00-24:00"],
-             ["Sun 20:00-24:00", "Mon 00:00-08:00"], ["Sat-Sun 09:00-17:00", "Wed 18:00-20:30"]]
+             ["Sun 20:00-24:00", "Mon 00:00-08:00"], ["Sat-Sun 09:00-17:00", "Wed 18:00-20:30"], []]
 
 
 @settings(max_examples=40, deadline=None)
@@ -191,3 +191,38 @@ def test_calendar_arithmetic_for_many_times_matches_one_at_a_time(times, specs, 
     starts, ends = calendar.sessions(np.array(times))
     assert [calendar.session(t) for t in times] == list(zip(starts.tolist(), ends.tolist()))
     assert [add_working_days(t, days) for t in times] == add_working_days_array(np.array(times), days).tolist()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=scenarios(), seed=st.integers(0, 1000), data=st.data())
+def test_one_request_and_array_forms_of_travel_and_timing_agree(tmp_path, values, seed, data):
+    """The event flow plans one trip at a time, the first-visit plan and the bulk path many at
+    once: point, road km (also to a street centre not the resident's own), minutes, arrival."""
+    from sim.engine.requests import Request
+    from sim.world.policy import PHYSICAL
+
+    model = sim.GovernanceModel(load_values(tmp_path, values), seed)
+    travel, timing, needs = model.travel, model.timing, model.needs
+    if not len(needs):
+        return
+    k = data.draw(st.integers(1, 12))
+    rid = np.array(data.draw(st.lists(st.integers(0, len(needs) - 1), min_size=k, max_size=k)))
+    res = needs.resident[rid]
+    channel = np.array(data.draw(st.lists(st.sampled_from(PHYSICAL), min_size=k, max_size=k)))
+    point = travel.point_indices(channel, res)
+    assert point.tolist() == [travel.point_index(c, r) for c, r in zip(channel, res)]
+    point = np.where(channel == "street", np.array(data.draw(
+        st.lists(st.integers(0, len(model.streets) - 1), min_size=k, max_size=k))), point)
+    km = travel.km_to_points(channel, res, point)
+    assert km.tolist() == [travel.km_to(r, model.service_points(c)[p]) for c, r, p in zip(channel, res, point)]
+    assert travel.minutes_array(km, res).tolist() == [travel.minutes(d, r) for d, r in zip(km.tolist(), res)]
+
+    ready = np.array(data.draw(st.lists(st.floats(0, 30 * 1440), min_size=k, max_size=k)))
+    arrivals = timing.arrivals(channel, res, ready, model.draws.spread[rid, 0])
+    for j in range(k):
+        r = Request(model.flow, int(rid[j]), int(res[j]), int(needs.item[rid[j]]), 0.0)
+        r.channel, r.point = str(channel[j]), int(point[j])
+        deciders = model.policy.deciders[r.item]
+        if r.channel == "community" and "community" not in deciders and "specialist" in deciders:
+            continue  # residents who know the rota: the one-request form only (no such request is bulk)
+        assert timing.arrival(r, model.point_of(r), float(ready[j])) == arrivals[j]

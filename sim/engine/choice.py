@@ -22,19 +22,13 @@ def choose_channels(m) -> np.ndarray:
     """The channel of every need in `m.needs`, as an array of channel names."""
     c = m.scenario_values["choice"]
     points = m.scenario_values["points"]
-    res_cfg = m.scenario_values["residents"]
     handoff = m.scenario_values["handoff"]
     res, item = m.needs.resident, m.needs.item
     b = m.home[res]
     allowed = np.array([[ch in chans for ch in CHANNELS] for chans in m.policy.channels])[item]
     trips = 1 + (m.catalogue.collect[item] & (not m.policy.switches["deliver_home"]))
-    street_km = (m.km_nearest_street if m.policy.switches["any_street_centre"] else m.km_street)[b]
-    km = {"street": street_km, "community": m.km_community[b], "terminal": m.km_community[b]}
-    walk = m.walk_kmh[res]
-
-    def minutes(d: np.ndarray) -> np.ndarray:
-        return np.where(d <= res_cfg["walk_max_km"], d / walk * 60,
-                        d / res_cfg["ride_kmh"] * 60 + res_cfg["ride_access_minutes"])
+    community_km = m.home_km.community[b]
+    km = {"street": m.travel.street_km[b], "community": community_km, "terminal": community_km}
 
     v = np.full((len(item), len(CHANNELS)), -np.inf)
     for j, ch in enumerate(CHANNELS):
@@ -42,7 +36,7 @@ def choose_channels(m) -> np.ndarray:
             continue
         u = np.full(len(item), c["constants"].get(ch, 0.0))
         if ch in km:
-            u += c["per_travel_minute"] * 2 * trips * minutes(km[ch]) + c["per_trip"] * trips
+            u += c["per_travel_minute"] * 2 * trips * m.travel.minutes_array(km[ch], res) + c["per_trip"] * trips
         elif ch in DOOR:
             days = points["building" if ch == "building" else "grid"]["response_days"] + handoff["round_days"]
             u += c["per_day"] * days + np.where(m.elderly[res], c["elderly_door"], 0.0)

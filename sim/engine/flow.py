@@ -4,9 +4,10 @@ need → channel and time → travel → queue → service (incomplete materials
 on the spot or handed off (held for a specialist, courier, back-office review) → back-office
 working days → result collected (a trip) or delivered → done.
 
-Each request's next action is `request.step`; `advance` dispatches on it. Time that nothing can
+Each request's next action is its `stage`; `proceed` dispatches on it. Time that nothing can
 change (travel, working days, courier) is computed, not waited for event by event, and every
-interval is attributed to one latency component as it is planned.
+interval is attributed to one latency component as it is planned. Where a resident goes first,
+how far and for how long is read from the model's first-visit plan (`first_visit.py`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import numpy as np
 from sim.clock import DAY
 from sim.world.calendar import add_working_days
 from sim.world.policy import DOOR, PHYSICAL
-from sim.engine.requests import (BACK_OFFICE, COLLECTION, HANDOFF, QUEUE, REWORK, SERVICE, TRAVEL, WAIT, Request)
+from sim.engine.requests import (BACK_OFFICE, COLLECTION, HANDOFF, QUEUE, REWORK, SERVICE, TRAVEL, WAIT, Request,
+                                 Stage)
 
 class Flow:
     """Moves requests along; reads the policy, the residents' arrays and the per-request draws."""
@@ -33,10 +35,14 @@ class Flow:
         self.audit = sc["audit"]
         self.points = sc["points"]
         self.proactive = sc["proactive"]
+        self._at = {Stage.NEED: self._need, Stage.ARRIVE: self._arrive, Stage.HOLD: self._hold,
+                    Stage.DOOR: self._door, Stage.CARRIED: self._carried, Stage.ONLINE: self._online,
+                    Stage.DONE: self._done}
 
     # ---- dispatch -------------------------------------------------------------------------
-    def advance(self, r: Request) -> None:
-        getattr(self, "_" + r.step)(r)
+    def proceed(self, r: Request) -> None:
+        """Take the request on from its stage."""
+        self._at[r.stage](r)
 
     def _need(self, r: Request) -> None:
         m = self.m
@@ -47,35 +53,39 @@ class Flow:
             # 代办: the grid worker takes the file at the door and carries it to whoever may decide
             r.channel = "grid"
             r.account(WAIT, visit)
-            return self._schedule(r, "door", visit)
+            return self._schedule(r, Stage.DOOR, visit)
         channel = m.chosen[r.rid]
         r.channel = channel
         if channel in PHYSICAL:
-            r.point = m.point_for(channel, res)
-            self._plan_visit(r, t_from, WAIT, TRAVEL)
+            plan = m.first_visits
+            r.point = int(plan.point[r.rid])
+            self._plan_visit(r, t_from, WAIT, TRAVEL, float(plan.minutes[r.rid]))
         elif channel in DOOR:
             self._plan_door(r, t_from, WAIT)
         else:
             r.account(WAIT, t_from)
             self._online_at(r, t_from)
 
-    def _schedule(self, r: Request, step: str, at: float) -> None:
-        r.step = step
-        self.m.schedule_event(r.advance, at=at)
+    def _schedule(self, r: Request, stage: Stage, at: float) -> None:
+        r.stage = stage
+        self.m.schedule_event(r.proceed, at=at)
 
     # ---- visits to a point ------------------------------------------------------------------
-    def _plan_visit(self, r: Request, t_from: float, wait_component: int, travel_component: int) -> None:
-        """Go to the request's point at the resident's next feasible time."""
+    def _plan_visit(self, r: Request, t_from: float, wait_component: int, travel_component: int,
+                    travel: float | None = None) -> None:
+        """Go to the request's point at the resident's next feasible time; `travel`: the trip's
+        minutes where already planned."""
         m = self.m
-        station = m.point(r)
-        travel = m.travel_minutes(r.resident, station)
-        arrival = m.arrival_time(r, station, t_from + travel)
+        station = m.point_of(r)
+        if travel is None:
+            travel = m.travel.minutes_to(r.resident, station)
+        arrival = m.timing.arrival(r, station, t_from + travel)
         r.account(wait_component, arrival - travel)
         r.account(travel_component, arrival)
         r.trips += 1
         if arrival == m.time:
             return self._arrive(r)
-        self._schedule(r, "arrive", arrival)
+        self._schedule(r, Stage.ARRIVE, arrival)
 
     def _arrive(self, r: Request) -> None:
         """At the point: take a place in the window queue. Under FIFO nothing later can change
@@ -83,7 +93,7 @@ class Flow:
         scheduled only where shared state is touched again (another visit, a held file)."""
         m = self.m
         t = m.time
-        station = m.point(r)
+        station = m.point_of(r)
         staff = self._acceptor(r, station, t)
         if staff == "send_to_street":
             return self._refer_to_street(r, t)
@@ -99,7 +109,7 @@ class Flow:
         r.account(QUEUE, start)
         r.account(SERVICE, end)
         if r.t_accept != r.t_accept:  # first acceptance fixes the service radius
-            r.service_radius_km = m.radius_km(r.resident, station)
+            r.service_radius_km = m.travel.km_to(r.resident, station)
         self._served(r, end, staff)
 
     def _acceptor(self, r: Request, station, t: float) -> str:
@@ -111,7 +121,7 @@ class Flow:
         deciders = self.m.policy.deciders[r.item]
         if "community" in deciders:
             return "community"
-        if "specialist" in deciders and self.m.specialist_present(station, t):
+        if "specialist" in deciders and self.m.timing.specialist_present(station.index, t):
             return "specialist"
         if "specialist" in deciders and self.staff["specialist"]["when_absent"] == "send_to_street":
             return "send_to_street"
@@ -150,12 +160,12 @@ class Flow:
         """Community staff send the resident on, in person, to the street centre (在哪办、找谁办);
         if it is closed when they get there, they wait for it to open."""
         m = self.m
-        station = m.point(r)
+        station = m.point_of(r)
         street = m.streets[station.street]
         r.channel, r.point = "street", street.index
-        r.account(TRAVEL, t + m.travel_between(station, street, r.resident))
-        r.account(WAIT, m.arrival_time(r, street, r.t_mark))
-        self._schedule(r, "arrive", r.t_mark)
+        r.account(TRAVEL, t + m.travel.minutes_between(station, street, r.resident))
+        r.account(WAIT, m.timing.arrival(r, street, r.t_mark))
+        self._schedule(r, Stage.ARRIVE, r.t_mark)
 
     def _incomplete(self, r: Request) -> bool:
         """Materials are missing at this visit by the request's own draw, until `catalogue.rework_limit`
@@ -183,25 +193,25 @@ class Flow:
         specialist = "specialist" in deciders and bool(m.rota.at[community])
         if at_street and (specialist or "community" in deciders) and "back_office" not in deciders:
             r.account(HANDOFF, add_working_days(t, self.handoff["courier_days"]))
-            return self._schedule(r, "carried", r.t_mark)
+            return self._schedule(r, Stage.CARRIED, r.t_mark)
         if specialist and not at_street:
             if t > m.time:  # the file reaches the holding tray when the service ends
-                return self._schedule(r, "hold", t)
+                return self._schedule(r, Stage.HOLD, t)
             return self._hold(r)
         if "community" in deciders and not at_street:
-            m.staff_minutes("community", self._decision_minutes(r, "community"))
+            m.staff.add("community", self._decision_minutes(r, "community"))
             return self._decided(r, t, "community")
         if "back_office" in deciders:
             t_dec = add_working_days(t, self.points["online"]["review_days"])
             r.account(HANDOFF, t_dec)
             return self._decided(r, t_dec, "back_office")
         t_dec = t if at_street else add_working_days(t, self.handoff["courier_days"])
-        m.staff_minutes("street", self._decision_minutes(r, "street"))
+        m.staff.add("street", self._decision_minutes(r, "street"))
         r.account(HANDOFF, t_dec)
         self._decided(r, t_dec, "street")
 
     def _hold(self, r: Request) -> None:
-        r.step = "held"
+        r.stage = Stage.HELD
         self.m.communities[self.m.community_of(r.resident)].held.append(r)
 
     def _decision_minutes(self, r: Request, staff: str) -> float:
@@ -211,7 +221,7 @@ class Flow:
     def specialist_arrives(self, station, t: float) -> None:
         """A rota visit: travel is staff time; held files are decided first, in the order they came."""
         m = self.m
-        m.staff_minutes("specialist_travel", m.specialist_travel_minutes(station))
+        m.staff.add("specialist_travel", m.travel.specialist_round_trip(station, m.streets[station.street]))
         held, station.held = station.held, []
         pool = station.pools["specialist"]
         for r in held:
@@ -255,9 +265,9 @@ class Flow:
             t_done = add_working_days(t_ready, self.handoff["deliver_days"])
             r.account(COLLECTION, t_done)
             return self._finish(r, t_done)
-        station = m.point(r)
-        travel = m.travel_minutes(r.resident, station)
-        arrival = m.arrival_time(r, station, t_ready + m.draws.go_delay[r.rid] + travel)
+        station = m.point_of(r)
+        travel = m.travel.minutes_to(r.resident, station)
+        arrival = m.timing.arrival(r, station, t_ready + m.draws.go_delay[r.rid] + travel)
         r.trips += 1
         t_done = arrival + self.cat["pickup_minutes"]
         r.account(COLLECTION, t_done)
@@ -267,9 +277,9 @@ class Flow:
         """The request's end is settled. A live view sees it end when the clock gets there;
         otherwise no event is needed, since nothing can change it any more."""
         if self.m.live and t_done > self.m.time:
-            return self._schedule(r, "done", t_done)
+            return self._schedule(r, Stage.DONE, t_done)
         r.t_done = t_done
-        r.step = "done"
+        r.stage = Stage.DONE
         self.m.finish(r)
 
     def _done(self, r: Request) -> None:
@@ -281,12 +291,12 @@ class Flow:
         days = self.points["building"]["response_days"] if r.channel == "building" else self.points["grid"]["response_days"]
         arrival = self._on_round(r, add_working_days(t_from, days))
         r.account(wait_component, arrival)
-        self._schedule(r, "door", arrival)
+        self._schedule(r, Stage.DOOR, arrival)
 
     def _on_round(self, r: Request, t: float) -> float:
         """The first moment from t when grid workers are on their rounds."""
         session = self.m.policy.hours["grid"].session(t)
-        return t if session[0] == t else self.m.within_session(r, session)
+        return t if session[0] == t else self.m.timing.within_session(r, session)
 
     def _proactive_visit_time(self, r: Request) -> float:
         """When a grid worker's regular visit would pick an elderly resident's need up at the door;
@@ -304,7 +314,8 @@ class Flow:
         m = self.m
         t = m.time
         minutes = self.points["grid"]["door_minutes"]
-        m.grid_door_visit(r, minutes)
+        m.staff.door_visit(int(m.territory.building_grid[m.home[r.resident]]), r.rid,
+                           minutes + m.travel.worker_round_trip(r.resident))
         r.visits += 1
         r.account(SERVICE, t + minutes)
         t += minutes
@@ -316,7 +327,7 @@ class Flow:
         r.point = m.community_of(r.resident)
         t_round = add_working_days(t, self.handoff["round_days"])
         r.account(HANDOFF, t_round)
-        self._schedule(r, "carried", t_round)
+        self._schedule(r, Stage.CARRIED, t_round)
 
     def _carried(self, r: Request) -> None:
         """The grid worker's round brings the file to the community station."""
@@ -326,7 +337,7 @@ class Flow:
         """An online submission touches nothing shared, so it is reviewed at once, unless a live
         view watches the request wait for its moment or the moment is after the run's end."""
         if (self.m.live and t > self.m.time) or t > self.m.stop:
-            return self._schedule(r, "online", t)
+            return self._schedule(r, Stage.ONLINE, t)
         self._review_online(r, t)
 
     def _online(self, r: Request) -> None:

@@ -23,7 +23,8 @@ import pandas as pd
 from sim.world.calendar import add_working_days_array
 from sim.world.policy import PHYSICAL
 from sim.engine.requests import (BACK_OFFICE, COLLECTION, COMPONENTS, QUEUE, SERVICE, TABLE_COLUMNS, TRAVEL, WAIT, Request,
-                       text_column)
+                                 Stage, text_column)
+from sim.engine.scheduler import InTimeOrder
 
 PHYSICAL_SORTED = tuple(sorted(PHYSICAL))
 FIRST_VISIT, COLLECTION_TRIP = 0, 2  # columns of the arrival-spread draws: (trips + visits) at each trip
@@ -38,21 +39,20 @@ class OnTheSpot:
         rid = np.flatnonzero(self.mask)
         res = m.needs.resident[rid]
         channel = m.chosen[rid]  # the staff who take it at this channel decide it
-        point = m.points_for(channel, res)
-        km = m.radii_km(channel, res, point)
-        travel = m.minutes_for_km_array(km, res)
-        arrival = m.arrival_times(channel, res, m.needs.t[rid] + m.draws.go_delay[rid] + travel,
-                                  m.draws.spread[rid, FIRST_VISIT])
+        plan = m.first_visits
+        point, km, travel = plan.point[rid], plan.km[rid], plan.minutes[rid]
+        arrival = m.timing.arrivals(channel, res, m.needs.t[rid] + m.draws.go_delay[rid] + travel,
+                                    m.draws.spread[rid, FIRST_VISIT])
         order = np.argsort(arrival, kind="stable")
         self.rid, self.res, self.channel, self.point = rid[order], res[order], channel[order], point[order]
         self.km, self.travel, self.arrival = km[order], travel[order], arrival[order]
         pool, session_end = self._windows()
         minutes = m.draws.service[self.rid, FIRST_VISIT] * self._per_staff(m.flow.service_factor)
-        self._queue = list(zip(self.arrival.tolist(), pool.tolist(), minutes.tolist(), session_end.tolist()))
+        self._queue = list(zip(pool.tolist(), minutes.tolist(), session_end.tolist()))
         self.start = np.full(len(order), np.nan)
         self.end = np.full(len(order), np.nan)
         self.joined = np.zeros(len(order), bool)  # turned away at the window: now in the general flow
-        self.next = 0
+        self.arrivals = InTimeOrder(m, self.arrival.tolist(), self._book)
 
     def _windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each arrival's window pool (an index into `_pools`) and the end of its open session."""
@@ -97,45 +97,30 @@ class OnTheSpot:
         return ok
 
     def start_booking(self) -> None:
-        if self._queue:
-            self.m.schedule_event(self.arrive, at=self._queue[0][0])
+        self.arrivals.start()
 
-    def arrive(self) -> None:
-        """Book the windows for every arrival due before anything else on the event list, in time
-        order (FIFO: nothing later can change a start once booked)."""
-        m = self.m
-        queue, pools, start, end = self._queue, self._pools, self.start, self.end
-        limit = min(m._until, m._next_event_time())
-        k = self.next
-        while True:
-            t, pool, minutes, session_end = queue[k]
-            booking = pools[pool].book(t, minutes, session_end)
-            if booking is None:
-                self._join_flow(k)
-                limit = min(m._until, m._next_event_time())
-            else:
-                start[k], end[k] = booking
-            k += 1
-            if k == len(queue) or not queue[k][0] < limit:
-                break
-        self.next = k
-        if k < len(queue):
-            m.schedule_event(self.arrive, at=queue[k][0])
+    def _book(self, k: int) -> None:
+        """The k-th arrival takes its place at the window, in time order (FIFO: nothing later
+        can change a start once booked)."""
+        pool, minutes, session_end = self._queue[k]
+        booking = self._pools[pool].book(self.m.time, minutes, session_end)
+        if booking is None:
+            return self._join_flow(k)
+        self.start[k], self.end[k] = booking
 
     def _join_flow(self, k: int) -> None:
         """Turned away at the window: from here on the request is an ordinary one."""
         m = self.m
         rid, t = int(self.rid[k]), float(self.arrival[k])
         r = Request(m.flow, rid, int(self.res[k]), int(m.needs.item[rid]), float(m.needs.t[rid]))
-        r.channel, r.point, r.step = str(self.channel[k]), int(self.point[k]), "arrive"
+        r.channel, r.point, r.stage = str(self.channel[k]), int(self.point[k]), Stage.ARRIVE
         r.account(WAIT, t - float(self.travel[k]))
         r.account(TRAVEL, t)
         r.trips = 1
         m.requests.append(r)
         m.open[rid] = r
         self.joined[k] = True
-        m.time = t
-        m.flow.advance(r)
+        m.flow.proceed(r)
 
     def frame(self) -> pd.DataFrame:
         """Their rows of the request table, as the general flow would have left them by now."""
@@ -163,7 +148,7 @@ class OnTheSpot:
             comps[:, component] = np.where(booked, until - since, 0.0)
         kind = np.searchsorted(PHYSICAL_SORTED, self.channel)[keep]
         text = {
-            "step": text_column(("arrive", "done"), booked[keep].astype(np.int8)),
+            "stage": text_column((Stage.ARRIVE, Stage.DONE), booked[keep].astype(np.int8)),
             "channel": text_column(PHYSICAL_SORTED, kind),
             "decided_by": text_column(PHYSICAL_SORTED + ("",), np.where(booked[keep], kind, len(PHYSICAL_SORTED))),
         }
@@ -186,7 +171,7 @@ class OnTheSpot:
         if m.policy.switches["deliver_home"]:
             delivered = add_working_days_array(t_ready, m.scenario_values["handoff"]["deliver_days"])
             return np.where(m.catalogue.collect[item], delivered, t_ready)
-        again = m.arrival_times(self.channel, self.res, t_ready + m.draws.go_delay[rid] + self.travel,
-                                m.draws.spread[rid, COLLECTION_TRIP])
+        again = m.timing.arrivals(self.channel, self.res, t_ready + m.draws.go_delay[rid] + self.travel,
+                                  m.draws.spread[rid, COLLECTION_TRIP])
         collected = again + m.scenario_values["catalogue"]["pickup_minutes"]
         return np.where(m.catalogue.collect[item], collected, t_ready)

@@ -1,11 +1,13 @@
 """The request record: one per need, the single source of truth for every metric.
 
-A request is a light record, not an agent. Its only method that events call is `advance`,
-which hands the request back to the flow; the model keeps open requests alive so that Mesa's
-weakly referenced event callbacks always fire.
+A request is a light record, not an agent. Its `stage` says what happens to it next; its only
+method that events call is `proceed`, which hands the request back to the flow for that stage.
+The model keeps open requests alive so that Mesa's weakly referenced event callbacks always fire.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -14,18 +16,31 @@ import pyarrow as pa
 COMPONENTS = ("wait_to_go", "travel", "queue", "service", "handoff", "back_office", "rework", "collection")
 
 
+class Stage(StrEnum):
+    """What happens to a request next (the request table's `step` column shows its value)."""
+
+    NEED = "need"  # the need arises: choose a channel and a time
+    ARRIVE = "arrive"  # on the way to a point: arrives and queues
+    HOLD = "hold"  # pre-accepted: the file goes to the tray for the next specialist visit
+    HELD = "held"  # in the tray until a specialist comes
+    DOOR = "door"  # a grid worker or building head comes to the door
+    CARRIED = "carried"  # on a grid worker's round or the courier to whoever decides
+    ONLINE = "online"  # submitted online, waiting for the moment of review
+    DONE = "done"
+
+
 class Request:
     """Timestamps, counts and the latency split into components as the request moves along."""
 
     __slots__ = (
-        "rid", "resident", "item", "t_need", "flow", "step", "channel", "point", "service_radius_km",
+        "rid", "resident", "item", "t_need", "flow", "stage", "channel", "point", "service_radius_km",
         "decided_by", "t_accept", "t_decided", "t_done", "t_mark", "trips", "visits", "reworks", "turned_away",
         "error", "audited", "sent_back", "at_point_until", "_components", "__weakref__",
     )
 
     def __init__(self, flow, rid: int, resident: int, item: int, t_need: float):
         self.flow, self.rid, self.resident, self.item, self.t_need = flow, rid, resident, item, t_need
-        self.step = "need"
+        self.stage = Stage.NEED
         self.channel = ""
         self.point = -1
         self.at_point_until = -1.0  # end of the current visit's service: the resident is at the point till then
@@ -39,9 +54,9 @@ class Request:
         self.error = self.audited = self.sent_back = False
         self._components = [0.0] * len(COMPONENTS)
 
-    def advance(self) -> None:
-        """Event callback: the flow decides what happens next."""
-        self.flow.advance(self)
+    def proceed(self) -> None:
+        """Event callback: the flow takes the request on from its stage."""
+        self.flow.proceed(self)
 
     def account(self, component: int, until: float) -> None:
         """Attribute the time since the last mark to one component, so components sum to latency."""
@@ -55,7 +70,7 @@ WAIT, TRAVEL, QUEUE, SERVICE, HANDOFF, BACK_OFFICE, REWORK, COLLECTION = range(l
 TABLE_COLUMNS = (  # column, Request attribute, dtype
     ("rid", "rid", np.int64), ("resident", "resident", np.int64), ("item_index", "item", np.int64),
     ("t_need", "t_need", float), ("t_accept", "t_accept", float), ("t_decided", "t_decided", float),
-    ("t_done", "t_done", float), ("step", "step", "str"), ("channel", "channel", "str"),
+    ("t_done", "t_done", float), ("step", "stage", "str"), ("channel", "channel", "str"),
     ("point", "point", np.int64), ("service_radius_km", "service_radius_km", float),
     ("decided_by", "decided_by", "str"), ("trips", "trips", np.int64), ("visits", "visits", np.int64),
     ("reworks", "reworks", np.int64), ("turned_away", "turned_away", np.int64), ("error", "error", bool),

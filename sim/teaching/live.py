@@ -139,7 +139,7 @@ class Run:
         due = np.fromiter((r.t_mark for r in reqs), float, n)
         accepted = np.fromiter((r.t_accept == r.t_accept for r in reqs), bool, n)
         rid = np.fromiter((r.rid for r in reqs), np.int64, n)
-        steps = np.array([r.step for r in reqs], dtype=object)
+        steps = np.array([r.stage for r in reqs], dtype=object)
         at_point_until = np.fromiter((r.at_point_until for r in reqs), float, n)
         home = m.territory.building_xy[m.home[resident]].astype(float)
         xy = home.copy()
@@ -148,8 +148,8 @@ class Run:
         trip = np.full((n, 4), np.nan)
 
         for i in np.flatnonzero(steps == "arrive"):
-            station = m.point(reqs[i])
-            minutes = m.travel_minutes(int(resident[i]), station)
+            station = m.point_of(reqs[i])
+            minutes = m.travel.minutes_to(int(resident[i]), station)
             trip[i] = (due[i] - minutes, due[i], *station.xy)
             share = 1.0 - (due[i] - t) / minutes if minutes > 0 else 1.0
             if share > 0:
@@ -160,7 +160,7 @@ class Run:
         queue = np.array([p.queue_length(t) for p in points])
         at_point: dict[int, list[int]] = {}
         for i in np.flatnonzero(at_point_until > t):
-            station = m.point(reqs[i])
+            station = m.point_of(reqs[i])
             at_point.setdefault(station.index + (0 if station.kind == "street" else len(m.streets)), []).append(i)
         for p, members in at_point.items():
             members.sort(key=lambda i: -at_point_until[i])  # the last to finish are the ones still queueing

@@ -33,10 +33,9 @@ class WindowPool:
 
     def book(self, t: float, minutes: float, session_end: float | None = None) -> tuple[float, float] | None:
         if session_end is None:
-            session = self.calendar.session(t)
-            if session is None:
+            session_end = self.calendar.session(t)[1]
+            if session_end == math.inf:  # never open
                 return None
-            session_end = session[1]
         free = self.free_at[0]
         start = t if t > free else free
         if start > session_end:
@@ -134,7 +133,7 @@ class Specialist(mesa.Agent):
             if c is not None:
                 station = self.model.communities[c]
                 session = station.pools["specialist"].calendar.session(day * DAY)
-                if session and session[0] < (day + 1) * DAY and session[0] >= after:
+                if session[0] < (day + 1) * DAY and session[0] >= after:
                     self.model.schedule_event(self.visit, at=session[0])
                     return
             day += 1

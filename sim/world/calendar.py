@@ -58,10 +58,11 @@ class Calendar:
         ]
         return Calendar(tuple(_merge(out)))
 
-    def session(self, t: float) -> tuple[float, float] | None:
-        """The open interval containing t, or else the next one: (start, end) in absolute minutes."""
+    def session(self, t: float) -> tuple[float, float]:
+        """The open interval containing t, or else the next one: (start, end) in absolute minutes;
+        (inf, inf) for a calendar that is never open."""
         if not self.intervals:
-            return None
+            return math.inf, math.inf
         week = math.floor(t / WEEK)
         tw = t - week * WEEK
         ends = [e for _, e in self.intervals]
@@ -95,14 +96,14 @@ class Calendar:
 
     def is_open(self, t: float) -> bool:
         s = self.session(t)
-        return s is not None and s[0] == t and t < s[1]
+        return s[0] == t and t < s[1]
 
     def minutes_open(self, t0: float, t1: float) -> float:
         """Open minutes in [t0, t1): the denominator of utilisation."""
         total, t = 0.0, t0
         while t < t1:
             s = self.session(t)
-            if s is None or s[0] >= t1:
+            if s[0] >= t1:
                 break
             total += min(s[1], t1) - s[0]
             t = s[1]

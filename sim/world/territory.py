@@ -67,10 +67,15 @@ class Territory:
     def population(self) -> int:
         return int(self.building_pop.sum())
 
-    def road_km(self, a_xy: np.ndarray, b_xy: np.ndarray) -> np.ndarray:
-        """Road distance (N,M) between points (N,2) and (M,2): straight line times circuity."""
+    def road_km_pairs(self, a_xy: np.ndarray, b_xy: np.ndarray) -> np.ndarray:
+        """Road distance between matching points of a_xy and b_xy (..., 2): straight line times
+        circuity. Every distance in the model is this one rule."""
         a, b = np.asarray(a_xy, float), np.asarray(b_xy, float)
-        return np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1]) * self.circuity
+        return np.hypot(a[..., 0] - b[..., 0], a[..., 1] - b[..., 1]) * self.circuity
+
+    def road_km(self, a_xy: np.ndarray, b_xy: np.ndarray) -> np.ndarray:
+        """Road distance (N,M) between every point of (N,2) and every point of (M,2)."""
+        return self.road_km_pairs(np.asarray(a_xy, float)[:, None, :], np.asarray(b_xy, float)[None, :, :])
 
     def node_id(self, kind: str, index: int) -> str:
         """Graph id of the street, community, grid or building with this array index."""

@@ -1,0 +1,124 @@
+"""The world a scenario describes, before any resident has a need: territory and distances from
+homes, service catalogue, policy, window counts and the specialists' rota.
+
+`build_world` is what a model is made from and what `validate` checks (`check`), so both read a
+scenario the same way and fail on it with the same error line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.clock import DAYS
+from sim.engine.streams import spawn
+from sim.engine.travel import HomeDistances, home_distances
+from sim.scenario.files import Scenario
+from sim.world.calendar import Calendar
+from sim.world.catalogue import Catalogue, load_catalogue
+from sim.world.policy import Policy, build_policy
+from sim.world.territory import Territory, build_territory
+
+
+@dataclass(frozen=True, eq=False)
+class World:
+    territory: Territory
+    home_km: HomeDistances
+    catalogue: Catalogue
+    policy: Policy
+    street_windows: int  # per street centre
+    community_windows: int  # per community station, for community staff
+    clusters: list[list[int]]  # communities on each specialist's rota
+    weekdays: tuple[int, ...]  # of specialists' visits (0 = Monday); () without specialists
+    visit_hours: Calendar  # when a specialist may be at a station: its hours on visit days
+
+
+def build_world(scenario: Scenario, seed: int) -> World:
+    """Everything a model of `scenario` is made from that no resident's draw changes;
+    `seed` is the run's (the generated territory layouts draw from its own stream)."""
+    v = scenario.values
+    territory = build_territory(_territory_cfg(v["territory"]), spawn(seed)["territory"], scenario.where("territory"))
+    catalogue = load_catalogue(v["catalogue"]["file"], v["catalogue"].get("items"), scenario.where("catalogue.items"))
+    policy = build_policy(scenario, catalogue)
+    clusters = specialist_clusters(scenario, territory, policy)
+    points, staff = v["points"], v["staff"]
+    return World(
+        territory=territory, home_km=home_distances(territory), catalogue=catalogue, policy=policy,
+        street_windows=points["street"]["windows"],
+        community_windows=max(1, round(points["community"]["windows"] * staff["community"]["window_share"])),
+        clusters=clusters, weekdays=specialist_weekdays(scenario, policy) if clusters else (),
+        visit_hours=policy.hours["community"].intersect(visit_calendar(staff["specialist"]["visit_days"])))
+
+
+def check(scenario: Scenario) -> None:
+    """Everything `validate` can check without running: data files, territory, policy, rota."""
+    build_world(scenario, 0)
+
+
+def specialist_clusters(sc: Scenario, territory: Territory, policy: Policy) -> list[list[int]]:
+    """Clusters of communities per specialist: listed in the scenario, or split evenly per street.
+    Where specialists are the only staff who may decide an item, every community needs a visit."""
+    clusters = _clusters(sc, territory)
+    covered = {c for cluster in clusters for c in cluster}
+    staffed = {"street": sc["points"]["street"]["windows"] > 0, "community": sc["points"]["community"]["windows"] > 0,
+               "back_office": True, "specialist": False}
+    for deciders in policy.deciders:
+        if "specialist" in deciders and not any(staffed[d] for d in deciders if d != "specialist"):
+            missing = [territory.community_names_en[c] for c in range(len(territory.community_xy)) if c not in covered]
+            if missing:
+                raise sc.error("staff.specialist.rota", "a visit to every community where only specialists may "
+                                                        f"decide; not visited: {', '.join(missing[:5])}")
+    return clusters
+
+
+def visit_calendar(days: list[str]) -> Calendar:
+    """The whole of each specialist visit day, as a weekly calendar."""
+    return Calendar.from_specs([f"{d} 00:00-24:00" for d in days])
+
+
+def specialist_weekdays(sc: Scenario, policy: Policy) -> tuple[int, ...]:
+    """The weekdays of specialists' visits (0 = Monday); a visit needs the community stations open."""
+    days = sc["staff"]["specialist"]["visit_days"]
+    if policy.hours["community"].intersect(visit_calendar(days)).intervals:
+        return tuple(sorted({DAYS.index(d) for d in days}))
+    raise sc.error("staff.specialist.visit_days", "at least one weekday on which community stations are open")
+
+
+def _clusters(sc: Scenario, territory: Territory) -> list[list[int]]:
+    cfg = sc["staff"]["specialist"]
+    names = {n: i for i, n in enumerate(territory.community_names_en)}
+    if cfg.get("rota"):
+        clusters = []
+        for k, entry in enumerate(cfg["rota"]):
+            for name in entry["communities"]:
+                if name not in names:
+                    raise sc.error(f"staff.specialist.rota[{k}].communities",
+                                   f"names of communities in the territory; {name!r} is not one")
+            clusters.append([names[n] for n in entry["communities"]])
+        if any(not c for c in clusters):
+            raise sc.error("staff.specialist.rota", "each rota entry lists at least one community")
+        return clusters
+    count = cfg["count"]
+    if count == 0:
+        return []
+    by_street = [np.flatnonzero(territory.community_street == s) for s in range(len(territory.street_xy))]
+    per_street = np.array_split(np.arange(count), len(by_street)) if count >= len(by_street) else \
+        [[k] if k < count else [] for k in range(len(by_street))]
+    clusters = []
+    for comms, staff in zip(by_street, per_street):
+        if len(staff) == 0:
+            continue
+        for part in np.array_split(comms, min(len(staff), len(comms))):
+            clusters.append([int(c) for c in part])
+    if count > len(clusters):
+        raise sc.error("staff.specialist.count", f"at most {len(clusters)} (one per community) with an automatic rota")
+    return clusters
+
+
+def _territory_cfg(cfg: dict) -> dict:
+    """The territory builder expects every list key present."""
+    out = dict(cfg)
+    for key in ("streets", "communities", "grids", "buildings"):
+        out.setdefault(key, [])
+    return out

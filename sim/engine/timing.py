@@ -1,0 +1,79 @@
+"""Timing: when a resident turns up at a point (ODD: arrival in a session, leave, rota awareness).
+
+A resident goes at the first moment they are ready when the point is open (the session, or
+the next one), turning up somewhere in its first `arrival_spread` part. Employed residents go
+outside their job hours, unless no such time comes within `leave_after_days`: then they take
+leave. Residents who know the rota come on a specialist's day when only a specialist may decide.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.clock import DAY
+from sim.engine.forms import pick
+from sim.world.policy import PHYSICAL
+
+
+def arrival(t, session: tuple, free: tuple, employed, u, cfg: dict, where):
+    """When a resident ready at t turns up: `session` is the point's session at t, `free` the one
+    outside job hours (both (inf, inf) where there is none), `u` their arrival-spread draw."""
+    use = employed & (free[0] <= t + cfg["leave_after_days"] * DAY)
+    start, end = where(use, free[0], session[0]), where(use, free[1], session[1])
+    return where(start == t, t, start + u * cfg["arrival_spread"] * (end - start))
+
+
+class Timing:
+    """Arrival times of one model's residents, from the policy's calendars and each request's draws."""
+
+    def __init__(self, policy, residents: dict, rota_awareness: float, employed: np.ndarray, draws, rota):
+        self.policy, self.cfg, self.awareness = policy, residents, rota_awareness
+        self.employed, self.draws, self.rota = employed, draws, rota
+
+    def arrival(self, r, point, ready: float) -> float:
+        """The first moment at or after `ready` when the point (or its self-service terminal, by
+        that channel) is open and the resident free."""
+        kind = r.channel if r.channel == "terminal" else point.kind
+        ready = self._rota_aware(r, ready)
+        employed = self.employed[r.resident]
+        session = self.policy.calendar(kind).session(ready)
+        free = self.policy.calendar(kind, employed=True).session(ready) if employed else (math.inf, math.inf)
+        return arrival(ready, session, free, employed, self.spread(r), self.cfg, pick)
+
+    def arrivals(self, channel: np.ndarray, res: np.ndarray, ready: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """`arrival` for many trips at once, to points whose items need no specialist's day;
+        `u` is each trip's arrival-spread draw."""
+        out = np.empty(len(ready))
+        for kind in PHYSICAL:
+            sel = channel == kind
+            if not sel.any():
+                continue
+            t = ready[sel]
+            out[sel] = arrival(t, self.policy.calendar(kind).sessions(t),
+                               self.policy.calendar(kind, employed=True).sessions(t),
+                               self.employed[res[sel]], u[sel], self.cfg, np.where)
+        return out
+
+    def spread(self, r) -> float:
+        """The request's arrival-spread draw for its current trip."""
+        spread = self.draws.spread
+        return spread[r.rid, (r.trips + r.visits) % spread.shape[1]]
+
+    def within_session(self, r, session: tuple[float, float]) -> float:
+        """Where in a session a resident turns up: uniform over its first `arrival_spread` part."""
+        return session[0] + self.spread(r) * self.cfg["arrival_spread"] * (session[1] - session[0])
+
+    def _rota_aware(self, r, ready: float) -> float:
+        """Residents who know the rota come on a specialist's day, when only a specialist can decide."""
+        deciders = self.policy.deciders[r.item]
+        if r.channel != "community" or "community" in deciders or "specialist" not in deciders:
+            return ready
+        if self.draws.u_choice[r.rid, 2] >= self.awareness:
+            return ready
+        d = self.rota.next_visit(r.point, math.floor(ready / DAY))
+        return ready if d is None else max(ready, d * DAY)
+
+    def specialist_present(self, community: int, t: float) -> bool:
+        return self.rota.is_present(community, math.floor(t / DAY))
