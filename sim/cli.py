@@ -4,7 +4,9 @@ bad input is one clear line on stderr and exit status 2, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -14,8 +16,56 @@ from sim.measure.results import measure
 from sim.errors import ScenarioError
 
 
+SEED_MAX = 2**63 - 1
+HOST_NAME = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a bad argument reported as one line, like every other bad input."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
+def whole(lo: int, hi: int = SEED_MAX):
+    """An argparse type: a whole number from lo to hi."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"a whole number from {lo} to {hi}; got {text!r}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 1e6:
+        raise argparse.ArgumentTypeError(f"a number above 0 (and below 1e6); got {text!r}")
+    return value
+
+
+def host(text: str) -> str:
+    """A host the app can listen on: an IP address or a host name."""
+    try:
+        ipaddress.ip_address(text)
+        return text
+    except ValueError:
+        pass
+    if not HOST_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0; got {text!r}")
+    return text
+
+
 def _scenario_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, help="seed for every random draw (default: run.seed in the file)")
+    p.add_argument("--seed", type=whole(0), help="seed for every random draw (default: run.seed in the file)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario value, e.g. --set staff.specialist.count=6 (repeatable)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
@@ -23,8 +73,8 @@ def _scenario_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__.split(";")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="python -m sim", description=__doc__.split(";")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     p = sub.add_parser("run", help="run one scenario and print its metrics")
     p.add_argument("scenario", type=Path)
     _scenario_args(p)
@@ -32,43 +82,54 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check scenario files")
     p.add_argument("scenarios", type=Path, nargs="+")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    p = sub.add_parser("validity", help="check the model against queueing theory; writes docs/validation.md")
-    p.add_argument("--replicates", type=int, default=10)
-    p.add_argument("--weeks", type=float, default=20)
-    p.add_argument("--out", type=Path, default=ROOT / "docs" / "validation.md")
+    p = sub.add_parser("validity", help="check the model against queueing theory; writes results/validation.md")
+    p.add_argument("--replicates", type=whole(1, 10_000), default=10)
+    p.add_argument("--weeks", type=positive, default=20.0)
+    p.add_argument("--out", type=Path, help="file to write the table to (default results/validation.md)")
+    p.add_argument("--refresh-docs", action="store_true", help="write docs/validation.md, the table the docs cite")
     p = sub.add_parser("compare", help="compare scenarios against the first, with common random numbers, "
                                        "95%% intervals, figures and a report")
     p.add_argument("scenarios", type=Path, nargs="+", help="scenario files; the first is the baseline")
     _scenario_args(p)
-    p.add_argument("--replicates", type=int, default=5, metavar="R", help="runs per scenario (default 5)")
+    p.add_argument("--replicates", type=whole(1, 100_000), default=5, metavar="R", help="runs per scenario (default 5)")
     p.add_argument("--requests", action="store_true", help="also keep each run's per-request table (Parquet)")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of tables, figures and report")
-    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default min(2, cpus))")
+    p.add_argument("--workers", type=whole(1, 1024), metavar="N", help="local worker processes (default min(2, cpus))")
     p.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--rerun", action="store_true", help="run again the runs in --out that other inputs made")
     p = sub.add_parser("experiment", help="run a designed experiment (factors, levels, replicates) and report its "
                                           "main effects and interactions with 95%% intervals")
     p.add_argument("file", type=Path, help="experiment file, e.g. experiments/authorisation.toml")
     p.add_argument("--plan", action="store_true", help="print the synthesised design and run nothing")
     p.add_argument("--out", type=Path, help="results folder (default results/<experiment name>)")
-    p.add_argument("--seed", type=int, help="seed of the run order and the runs (default: the file's)")
+    p.add_argument("--seed", type=whole(0), help="seed of the run order and the runs (default: the file's)")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of tables, figures and report")
     p.add_argument("--json", action="store_true", help="print the effects as JSON")
-    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default min(2, cpus))")
+    p.add_argument("--workers", type=whole(1, 1024), metavar="N", help="local worker processes (default min(2, cpus))")
     p.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--rerun", action="store_true", help="run again the runs in --out that other inputs made")
+    p.add_argument("--max-runs", type=whole(1), default=10_000, metavar="N",
+                   help="refuse a design of more runs than this (default 10,000)")
     p = sub.add_parser("app", help="start the teaching app (a live map in the browser) and print its address")
-    p.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765; 0 picks a free one)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 lets a class connect)")
+    p.add_argument("--port", type=whole(0, 65535), default=8765, help="port to serve on (default 8765; 0 picks a free one)")
+    p.add_argument("--host", type=host, default="127.0.0.1", help="address to listen on (0.0.0.0 lets a class connect)")
     p.add_argument("--scenario-dir", type=Path, default=Path("scenarios"), help="folder of the policy files to offer")
-    p.add_argument("--scale", type=float, default=0.02, help="population scale of the street (default 0.02)")
+    p.add_argument("--scale", type=positive, default=0.02, help="population scale of the street (default 0.02)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a bad argument already reported in one line
+        return int(exc.code or 0)
     try:
         return COMMANDS[args.command](args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a folder that cannot be written: read-only, full, or not a folder
+        print(f"error: {exc.filename or args.command}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -78,10 +139,12 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_run(args) -> int:
     from sim.engine.model import GovernanceModel
     from sim.measure.metrics import format_summary
-    from sim.runs.output import write_run
+    from sim.runs.output import check_folder, run_job, write_run
     from sim.scenario.files import load
 
     scenario = load(args.scenario, args.overrides)
+    if args.out:
+        check_folder(args.out, run_job(scenario))
     started = time.perf_counter()
     model = GovernanceModel(scenario, args.seed)
     model.run()
@@ -112,9 +175,12 @@ def cmd_validate(args) -> int:
 def cmd_validity(args) -> int:
     from sim.validity.queueing import validation_table
 
+    out = args.out or (ROOT / "docs" / "validation.md" if args.refresh_docs else Path("results") / "validation.md")
+    if out.is_dir():
+        raise ScenarioError("--out", str(out), "a file to write the table to (this is a folder)")
     table = validation_table(args.replicates, args.weeks)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(table, encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(table, encoding="utf-8")
     print(table)
     return 0
 
@@ -123,16 +189,12 @@ def cmd_compare(args) -> int:
     from sim.studies.compare import compare, default_out, summary_json
     from sim.present.report import terminal
 
-    for option in ("replicates", "workers"):
-        value = getattr(args, option)
-        if value is not None and value < 1:
-            raise ScenarioError(f"--{option}", str(value), "a whole number >= 1")
     out = args.out or default_out()
     started = time.perf_counter()
     try:
         c = compare(args.scenarios, replicates=args.replicates, seed=args.seed, overrides=args.overrides, out=out,
                     lang=args.lang, workers=args.workers, dask=args.dask, with_requests=args.requests,
-                    command=["python -m sim", *sys.argv[1:]])
+                    command=["python -m sim", *sys.argv[1:]], rerun=args.rerun)
     except KeyboardInterrupt:
         if out.exists():
             print(f"finished runs are kept in {out}; the same command with --out {out} resumes", file=sys.stderr)
@@ -153,14 +215,12 @@ def cmd_experiment(args) -> int:
     from sim.present.experiment_report import TEXT, terminal
 
     if args.plan:
-        print(plan(args.file, args.seed), end="")
+        print(plan(args.file, args.seed, args.max_runs), end="")
         return 0
-    if args.workers is not None and args.workers < 1:
-        raise ScenarioError("--workers", str(args.workers), "a whole number >= 1")
     started = time.perf_counter()
     try:
         r = experiment(args.file, seed=args.seed, out=args.out, lang=args.lang, workers=args.workers, dask=args.dask,
-                       command=["python -m sim", *sys.argv[1:]])
+                       command=["python -m sim", *sys.argv[1:]], rerun=args.rerun, max_runs=args.max_runs)
     except KeyboardInterrupt:
         print("finished runs are kept; the same command resumes", file=sys.stderr)
         raise
@@ -177,7 +237,8 @@ def cmd_experiment(args) -> int:
 
 
 def cmd_app(args) -> int:
-    """Serve sim/app.py with Solara in place of this process, so stopping it stops the server."""
+    """Serve sim/teaching/app.py with Solara in place of this process, so stopping it stops the
+    server; sim/teaching/server.py turns away requests not addressed to it."""
     import os
     import socket
 
@@ -202,8 +263,10 @@ def cmd_app(args) -> int:
            # and no banner covers the figures
            "SOLARA_KERNEL_CULL_TIMEOUT": "2m", "SOLARA_THEME_SHOW_BANNER": "False"}
     print(f"Teaching app: http://{args.host}:{port}/  (Ctrl+C stops it)", flush=True)
-    argv = [sys.executable, "-m", "solara", "run", "sim.teaching.app", "--host", args.host, "--port", str(port),
-            "--production", "--no-open", "--log-level", "warning"]
+    env |= {"SOLARA_APP": "sim.teaching.app", "SOLARA_MODE": "production", "SIM_APP_HOST": args.host,
+            "SIM_APP_PORT": str(port), "SERVER_NAME": args.host, "SERVER_PORT": str(port)}
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "sim.teaching.server:build", "--host", args.host,
+            "--port", str(port), "--log-level", "warning", "--no-access-log"]
     os.execve(sys.executable, argv, env)
 
 

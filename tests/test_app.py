@@ -280,7 +280,7 @@ def test_app_command_prints_the_address_and_serves_the_page(monkeypatch, capsys)
     argv, env = calls[0]
     port = argv[argv.index("--port") + 1]
     assert f"http://127.0.0.1:{port}/" in capsys.readouterr().out and int(port) > 0
-    assert argv[argv.index("run") + 1] == "sim.teaching.app"
+    assert env["SOLARA_APP"] == "sim.teaching.app" and "sim.teaching.server:build" in argv
     assert env["SIM_APP_SCALE"] == "0.05" and env["SIM_APP_SCENARIOS"] == str(SCENARIOS)
     assert str(ROOT) in env["PYTHONPATH"]
 

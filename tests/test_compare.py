@@ -115,16 +115,25 @@ def cli(*args, cwd=ROOT):
                           timeout=300)
 
 
-def test_compare_end_to_end_with_a_failed_run_and_resume(tmp_path):
+def test_a_scenario_that_cannot_be_built_is_refused_before_anything_runs(tmp_path):
     out = tmp_path / "cmp"
-    args = ["compare", SCENARIOS / "centralised.toml", SCENARIOS / "dingshan.toml", broken_scenario(tmp_path),
+    done = cli("compare", SCENARIOS / "centralised.toml", broken_scenario(tmp_path), "--out", out,
+               *[a for s in TINY for a in ("--set", s)])
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "broken.toml: staff.specialist.count: at most" in done.stderr
+    assert not out.exists()
+
+
+def test_compare_end_to_end_and_resume(tmp_path):
+    out = tmp_path / "cmp"
+    args = ["compare", SCENARIOS / "centralised.toml", SCENARIOS / "dingshan.toml",
             "--replicates", "2", "--workers", "2", "--out", out, "--json",
             *[a for s in TINY for a in ("--set", s)]]
     first = cli(*args)
-    assert first.returncode == 1, first.stderr
-    assert "failed: broken__r0" in first.stderr and "Traceback" not in first.stderr
+    assert first.returncode == 0, first.stderr
+    assert "Traceback" not in first.stderr
     report = json.loads(first.stdout)
-    assert report["runs"] == {"ran": 6, "skipped": 0, "failed": 2}
+    assert report["runs"] == {"ran": 4, "skipped": 0, "failed": 0}
     assert report["baseline"] == "centralised" and len(report["seeds"]) == 2
     cell = report["metrics"]["service_radius_km.mean"]["dingshan"]
     assert cell["n"] == 2 and {"mean", "low", "high", "real"} <= set(cell["difference"])
@@ -137,25 +146,27 @@ def test_compare_end_to_end_with_a_failed_run_and_resume(tmp_path):
     runs = pd.read_parquet(out / "runs.parquet")
     assert list(runs.columns[:len(RUN_COLUMNS)]) == list(RUN_COLUMNS)
     assert {m.key for m in HEADLINE} <= set(runs.columns)
-    assert len(runs) == 6 and (runs["status"] == "ok").sum() == 4
+    assert len(runs) == 4 and (runs["status"] == "ok").sum() == 4
     assert runs.groupby("replicate")["seed"].nunique().eq(1).all()  # every scenario, same seed per replicate
-    pd.testing.assert_frame_equal(runs, pd.read_csv(out / "runs.csv"), check_dtype=False)
+    from_csv = pd.read_csv(out / "runs.csv")
+    assert runs["error"].isna().all() and from_csv["error"].isna().all()
+    pd.testing.assert_frame_equal(runs.drop(columns="error"), from_csv.drop(columns="error"), check_dtype=False)
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns) == list(SUMMARY_COLUMNS)
-    assert set(summary["label"]) == {"centralised", "dingshan", "broken"}
+    assert set(summary["label"]) == {"centralised", "dingshan"}
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seeds"]["replicates"] == report["seeds"] and manifest["commit"] is not None
-    assert len(manifest["scenarios"]) == 3 and all(s["sha256"] for s in manifest["scenarios"])
+    assert len(manifest["scenarios"]) == 2 and all(s["sha256"] for s in manifest["scenarios"])
     assert manifest["labels"]["dingshan"]["resolved"]["territory"]["scale"] == 0.02
     assert manifest["command"][1] == "compare" and manifest["packages"]["mesa"]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == len(FIGURES) and 'src="figures' not in html
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert "against Centralised" in md and "figures/access_map.png" in md and "broken__r0" in md
+    assert "against Centralised" in md and "figures/access_map.png" in md
 
     stamp = (out / "runs" / "dingshan__r1" / "metrics.json").stat().st_mtime_ns
     second = cli(*args)
-    assert json.loads(second.stdout)["runs"] == {"ran": 2, "skipped": 4, "failed": 2}
+    assert json.loads(second.stdout)["runs"] == {"ran": 0, "skipped": 4, "failed": 0}
     assert (out / "runs" / "dingshan__r1" / "metrics.json").stat().st_mtime_ns == stamp
     assert json.loads(second.stdout)["metrics"] == report["metrics"]
 

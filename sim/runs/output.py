@@ -1,21 +1,38 @@
-"""Writing results: atomically (a folder appears complete or not at all) with a manifest that
-says how to get the same numbers again."""
+"""Writing results without ever destroying what the tool did not write.
+
+An output folder is new, empty, or holds this tool's results for the same job: a marker file
+(.sim-results.json) says which job and what shaped its runs (every scenario's resolved values
+and data files, the code, the packages). One command at a time writes to it (an OS lock on
+.sim-lock). Files and folders are written beside their place and renamed into it, so each
+appears complete or not at all; what a killed job left half-written is cleared on the next claim.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import platform
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 import tomli_w
 
+from sim.errors import ScenarioError
 from sim.paths import ROOT
+
+MARKER = ".sim-results.json"
+LOCK = ".sim-lock"
+STAGING = ".sim-staging-"  # prefix of what is being written, renamed into place when whole
+OLD = ".sim-old-"  # prefix of what a rename just replaced, removed right after
 
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "networkx", "scipy", "sweetpea", "matplotlib", "mplfonts", "dask",
             "distributed", "tqdm", "solara")
@@ -29,6 +46,31 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "missing"
     return out
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Hash of the simulator's source files: a run made by other code is not reused."""
+    h = hashlib.sha256()
+    package = ROOT / "sim"
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def environment() -> dict[str, str]:
+    """What besides the scenario shapes a run's numbers: the code and the package versions."""
+    return {"code": code_version(), **package_versions()}
+
+
+def run_key(fingerprint: dict[str, str]) -> str:
+    """The resume key of a run: its scenario's fingerprint and the environment, hashed."""
+    text = json.dumps(fingerprint | environment(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def file_sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def git_commit() -> str | None:
@@ -59,22 +101,33 @@ def manifest(scenarios: list, seeds, started: datetime, **extra) -> dict:
 
 def write_json(path: Path, data) -> None:
     """Write a JSON file atomically (temporary file, then rename)."""
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(STAGING + path.name)
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     os.replace(tmp, path)
 
 
+def read_json(path: Path):
+    """A JSON file's content, or None when it is missing or not whole."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def publish(folder: Path, fill) -> None:
-    """Fill a temporary folder beside `folder`, then move it into place in one step."""
+    """Fill a temporary folder beside `folder`, then rename it into place; a folder it replaces is
+    renamed aside first and removed only once the new one stands in its place."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f"{STAGING}{folder.name}-", dir=folder.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; results are for reading
     try:
         fill(tmp)
+        old = folder.with_name(f"{OLD}{tmp.name[len(STAGING):]}")
         if folder.exists():
-            shutil.rmtree(folder)
+            os.replace(folder, old)
         os.replace(tmp, folder)
+        if old.exists():
+            shutil.rmtree(old)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -83,7 +136,7 @@ def publish(folder: Path, fill) -> None:
 def replace_files(folder: Path, names: tuple[str, ...], fill) -> None:
     """`fill(tmp)` writes the named files into a staging folder inside `folder`; each is then moved
     into place whole, in the order named (put the manifest last)."""
-    staging = Path(tempfile.mkdtemp(prefix=".results.", dir=folder))
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}results-", dir=folder))
     try:
         fill(staging)
         for name in names:
@@ -99,6 +152,13 @@ def write_tables(folder: Path, runs, name: str, table) -> None:
     table.to_csv(folder / name, index=False)
 
 
+RUN_FILES = ("metrics.json", "requests.parquet", "scenario.toml", "manifest.json")
+
+
+def run_job(scenario) -> dict:
+    return {"kind": "run", "scenario": str(scenario.path)}
+
+
 def write_run(folder: Path, scenario, seed: int, result, started: datetime | None = None) -> None:
     """One run: metrics.json, requests.parquet, the resolved scenario.toml and manifest.json."""
     started = started or datetime.now(timezone.utc)
@@ -109,4 +169,92 @@ def write_run(folder: Path, scenario, seed: int, result, started: datetime | Non
         (tmp / "scenario.toml").write_text(tomli_w.dumps(scenario.values), encoding="utf-8")
         write_json(tmp / "manifest.json", manifest([scenario], [seed], started))
 
-    publish(folder, fill)
+    with claim(folder, run_job(scenario)):
+        replace_files(Path(folder), RUN_FILES, fill)
+
+
+# --- output folders ---------------------------------------------------------------------------
+
+def _describe(job: dict) -> str:
+    return " ".join(f"{k} {v}" for k, v in job.items())
+
+
+def check_folder(folder: Path, job: dict, scenarios: dict[str, dict] | None = None, rerun: bool = False) -> None:
+    """Refuse, before anything runs, a folder this job may not write to: a file, a folder of
+    someone else's files or of another job, or results that other inputs made (unless `rerun`)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ScenarioError("--out", str(folder), "a folder (this is a file)")
+    if not folder.exists():
+        ancestor = next(p for p in [folder.absolute(), *folder.absolute().parents] if p.exists())
+        if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+            raise ScenarioError("--out", str(folder), f"a folder that can be created ({ancestor} is not writable)")
+        return
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ScenarioError("--out", str(folder), "a folder this user can write to")
+    if not [e for e in os.listdir(folder) if e != LOCK]:
+        return
+    marker = read_json(folder / MARKER)
+    if not isinstance(marker, dict) or marker.get("tool") != "sim":
+        raise ScenarioError("--out", str(folder), f"a new or empty folder, or one holding this tool's results "
+                                                  f"(it has other files and no {MARKER}; nothing was written)")
+    if marker.get("job") != job:
+        raise ScenarioError("--out", str(folder), f"a folder for this job ({_describe(job)}); it holds the "
+                                                  f"results of {_describe(marker.get('job') or {})}")
+    change = None if rerun else changed(marker, scenarios or {})
+    if change:
+        raise ScenarioError("--out", str(folder), f"results made from the same inputs, but {change} since; "
+                                                  f"--rerun runs them again")
+
+
+def changed(marker: dict, scenarios: dict[str, dict]) -> str | None:
+    """What differs between the inputs a folder's runs were made from and this job's, in words."""
+    before = marker.get("environment") or {}
+    for key, value in environment().items():
+        if before.get(key) != value:
+            return ("the simulator's code changed" if key == "code"
+                    else f"{key} changed ({before.get(key)} -> {value})")
+    for label, now in scenarios.items():
+        then = (marker.get("scenarios") or {}).get(label)
+        if then is None:
+            continue
+        for key in sorted(set(then) | set(now)):
+            if then.get(key) != now.get(key):
+                return (f"scenario {label}: its values changed" if key == "values"
+                        else f"scenario {label}: data file {key} changed")
+    return None
+
+
+@contextmanager
+def claim(folder: Path, job: dict, scenarios: dict[str, dict] | None = None, rerun: bool = False) -> Iterator[Path]:
+    """Hold `folder` for this job: checked, created, locked against a second writer, cleared of
+    what an interrupted job left half-written, and marked as this job's."""
+    folder = Path(folder)
+    check_folder(folder, job, scenarios, rerun)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ScenarioError("--out", str(folder), "a folder no other command is writing to (one is, now); "
+                                                      "wait for it to finish or choose another --out") from None
+        check_folder(folder, job, scenarios, rerun)  # as it is now that no one else writes
+        clear_staging(folder)
+        marker = read_json(folder / MARKER) or {}
+        write_json(folder / MARKER, {"tool": "sim", "job": job, "environment": environment(),
+                                     "scenarios": (marker.get("scenarios") or {}) | (scenarios or {})})
+        yield folder
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def clear_staging(folder: Path) -> None:
+    """Remove what a killed job was writing (never finished, never in place)."""
+    for where in (folder, folder / "runs"):
+        for prefix in (STAGING, OLD):
+            for stale in where.glob(prefix + "*"):
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
+                else:
+                    stale.unlink(missing_ok=True)

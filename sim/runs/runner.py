@@ -4,21 +4,24 @@ is done and loses nothing, and a run that raises is recorded while the others go
 
 Layout of an output folder (`compare` and `experiment` share it):
 
-    <out>/runs/<label>__r<k>/task.json           what was run: scenario, overrides, seed, digest
+    <out>/runs/<label>__r<k>/task.json           what was run: scenario, overrides, seed, resume key,
+                                                 and a checksum of every other file of the run
                              metrics.json        the run's metrics (DESIGN §6 contract)
                              distributions.json  quantile functions for the distribution figures
                              requests.parquet    the per-request table, only when asked for
                              error.json          instead of metrics.json when the run raised
 
 Workers load the scenario themselves from its path, so only small task records travel; the
-parent process alone writes, so results are the same whichever way the runs are executed.
+overrides they apply were resolved by the parent (file values made absolute), so a worker's own
+working folder does not matter. The parent process alone writes, so results are the same
+whichever way the runs are executed. A run is reused only when its task.json names the same
+seed, overrides and resume key (scenario values, data files, code, packages: see
+`sim.runs.output.run_key`) and every file still matches its checksum; otherwise it runs again.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import sys
 import threading
 import time
@@ -39,7 +42,7 @@ from sim.measure.distributions import quantile_functions
 from sim.errors import ScenarioError
 from sim.measure.metrics import headline
 from sim.measure.results import simulate
-from sim.runs.output import publish, write_json
+from sim.runs.output import file_sha, publish, read_json, write_json
 from sim.scenario.files import load
 
 RUN_COLUMNS = ("label", "replicate", "seed", "scenario", "name", "status", "error")  # then the metrics
@@ -48,8 +51,9 @@ DASK_TIMEOUT = "10s"
 
 @dataclass(frozen=True)
 class Task:
-    """One run: a scenario file with overrides, under one seed. `digest` hashes the scenario files,
-    so a rerun after a file changed runs again instead of reusing stale numbers."""
+    """One run: a scenario file with overrides, under one seed. `digest` is the run's resume key
+    (`sim.runs.output.run_key`), so a rerun after any input changed runs again instead of reusing
+    stale numbers. Overrides are resolved (`sim.scenario.files.resolved_override`)."""
 
     label: str
     replicate: int
@@ -102,14 +106,23 @@ def run_folder(out: Path, task: Task) -> Path:
     return Path(out) / "runs" / task.name
 
 
+KEYS = ("seed", "overrides", "digest")
+
+
 def is_finished(out: Path, task: Task, with_requests: bool = False) -> bool:
-    """A run is finished when its metrics are written for exactly this task."""
+    """A run is finished when its metrics are written for exactly this task, whole and unaltered."""
     folder = run_folder(out, task)
-    if not (folder / "metrics.json").is_file() or (with_requests and not (folder / "requests.parquet").is_file()):
+    done = read_json(folder / "task.json")
+    if not isinstance(done, dict) or {k: done.get(k) for k in KEYS} != {k: task.record()[k] for k in KEYS}:
         return False
-    done = _read_json(folder / "task.json")
-    return done is not None and {k: done.get(k) for k in ("seed", "overrides", "digest")} == \
-        {k: task.record()[k] for k in ("seed", "overrides", "digest")}
+    files = done.get("files")
+    needed = {"metrics.json", "distributions.json"} | ({"requests.parquet"} if with_requests else set())
+    if not isinstance(files, dict) or not needed <= set(files):
+        return False
+    try:
+        return all(file_sha(folder / name) == sha for name, sha in files.items())
+    except OSError:
+        return False
 
 
 def execute(task: Task, with_requests: bool = False) -> Outcome:
@@ -128,14 +141,15 @@ def execute(task: Task, with_requests: bool = False) -> Outcome:
 def write_outcome(out: Path, outcome: Outcome) -> None:
     """Write one run's folder atomically: it appears complete or not at all."""
     def fill(tmp: Path) -> None:
-        write_json(tmp / "task.json", outcome.task.record() | {"seconds": round(outcome.seconds, 3)})
         if outcome.error is not None:
             write_json(tmp / "error.json", {"error": outcome.error, "traceback": outcome.trace})
-            return
-        write_json(tmp / "metrics.json", outcome.metrics)
-        write_json(tmp / "distributions.json", outcome.distributions)
-        if outcome.requests is not None:
-            outcome.requests.to_parquet(tmp / "requests.parquet", index=False)
+        else:
+            write_json(tmp / "metrics.json", outcome.metrics)
+            write_json(tmp / "distributions.json", outcome.distributions)
+            if outcome.requests is not None:
+                outcome.requests.to_parquet(tmp / "requests.parquet", index=False)
+        files = {p.name: file_sha(p) for p in sorted(tmp.iterdir())}
+        write_json(tmp / "task.json", outcome.task.record() | {"seconds": round(outcome.seconds, 3), "files": files})
 
     publish(run_folder(out, outcome.task), fill)
 
@@ -158,9 +172,7 @@ def run_tasks(tasks: list[Task], out: Path, *, workers: int | None = None, dask:
     log.skipped = len(tasks) - len(pending)
     if not pending:
         return log
-    for t in pending:  # a job killed while writing a run leaves its staging folder behind
-        for stale in (Path(out) / "runs").glob(f".{t.name}.*"):
-            shutil.rmtree(stale, ignore_errors=True)
+    (Path(out) / "runs").mkdir(parents=True, exist_ok=True)
     with _pool(min(workers or default_workers(), len(pending)), dask) as (submit, completed), \
             tqdm(total=len(pending), unit="run", desc="runs", file=sys.stderr, disable=not progress,
                  dynamic_ncols=True) as bar:
@@ -222,8 +234,8 @@ def _exit_with(parent: int) -> None:
 def read_run(out: Path, task: Task) -> tuple[dict | None, dict | None, str | None]:
     """(metrics, distributions, error) of a written run; all None if it never ran."""
     folder = run_folder(out, task)
-    error = _read_json(folder / "error.json")
-    return (_read_json(folder / "metrics.json"), _read_json(folder / "distributions.json"),
+    error = read_json(folder / "error.json")
+    return (read_json(folder / "metrics.json"), read_json(folder / "distributions.json"),
             error["error"] if error else None)
 
 
@@ -237,6 +249,9 @@ def runs_table(out: Path, tasks: list[Task], names: dict[str, str] | None = None
     rows = []
     for t in tasks:
         metrics, _, error = read_run(out, t)
+        if metrics is None and error is None:  # never summarise fewer replicates than asked without a word
+            raise ScenarioError(str(out), f"runs/{t.name}", "a finished run (its files are missing or not "
+                                                            "whole); the same command runs it again")
         row = {"label": t.label, "replicate": t.replicate, "seed": t.seed, "scenario": t.scenario,
                "name": (names or {}).get(t.label, t.label),
                "status": "ok" if metrics is not None else ("failed" if error else "missing"), "error": error}
@@ -259,9 +274,3 @@ def _flat_metrics(metrics: dict) -> dict:
         flat["staff.specialist.window_hours_per_request"] = flat["staff.specialist.hours_per_request"] - travel
     return flat
 
-
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None

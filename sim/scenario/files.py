@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -20,10 +21,15 @@ from sim.clock import DAYS as WEEKDAY_NAMES
 from sim.clock import SPEC_FORMAT, parse_spec
 from sim.errors import ScenarioError
 from sim.scenario.queue_reduction import reduce_to_queue
+from sim.scenario.tables import file_digest
 
 CHANNELS = ("street", "community", "grid", "building", "terminal", "online")
 DECIDERS = ("street", "specialist", "community", "back_office")
 MAX_COUNT = 10_000_000
+MAX_FILE_BYTES = 10_000_000  # a scenario or experiment file; the shipped ones are a few kB
+MAX_DEPTH = 16  # tables within tables (the schema needs 5)
+MAX_EXTENDS = 16  # files in one `extends` chain (the shipped ones use 3)
+MAX_LIST = 10_000  # entries of any list, rows of any array of tables
 OPTIONAL_TABLES = {"validation"}  # tables a scenario may leave out altogether
 
 
@@ -61,6 +67,7 @@ class TableList:
 
     fields: dict
     optional: bool = True
+    max_rows: int = MAX_LIST
 
 
 @dataclass(frozen=True)
@@ -233,7 +240,7 @@ class Scenario:
         while dotted:
             if dotted in self.origin:
                 return self.origin[dotted]
-            dotted = dotted.rpartition(".")[0]
+            dotted = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", dotted) if re.search(r"[.\[]", dotted) else ""
         return str(self.path)
 
     def error(self, dotted: str, expected: str) -> ScenarioError:
@@ -246,15 +253,61 @@ class Scenario:
             h.update(f.read_bytes())
         return h.hexdigest()[:16]
 
+    def data_files(self) -> dict[str, str]:
+        """Every data file the scenario names, by dotted key (the keys of kind "path")."""
+        return dict(_paths(self.values, SCHEMA, ""))
+
+    def fingerprint(self) -> dict[str, str]:
+        """What shapes a run of this scenario: its resolved values and the content of every data
+        file it names, each hashed; a resumed job compares these before reusing a run."""
+        text = json.dumps(self.values, sort_keys=True, ensure_ascii=False, default=str)
+        return {"values": hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+                **{path: file_digest(path) for path in self.data_files().values()}}
+
+
+def _paths(data: Any, schema: Any, prefix: str):
+    if isinstance(schema, MapOf):
+        schema = {key: schema.value for key in data} if isinstance(data, dict) else {}
+    if isinstance(schema, TableList):
+        for i, row in enumerate(data if isinstance(data, list) else []):
+            yield from _paths(row, schema.fields, f"{prefix}[{i}].")
+        return
+    if not isinstance(schema, dict) or not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        spec = schema.get(key)
+        if isinstance(spec, Spec) and spec.kind == "path" and isinstance(value, str):
+            yield prefix + key, value
+        elif spec is not None:
+            yield from _paths(value, spec, prefix + key + ".")
+
 
 def read_toml(path: Path) -> dict:
-    """Parse a TOML file; undecodable text or bad syntax is a ScenarioError naming the file."""
+    """Parse a TOML file; undecodable text, bad syntax, a huge file or tables nested deeper than
+    any scenario needs is a ScenarioError naming the file."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ScenarioError(path, "file", f"a TOML file of at most {MAX_FILE_BYTES:,} bytes")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ScenarioError(path, "file", "UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, "syntax", f"valid TOML ({exc})") from None
+    except RecursionError:
+        raise ScenarioError(path, "syntax", f"values nested at most {MAX_DEPTH} deep") from None
+    _check_depth(path, data)
+    return data
+
+
+def _check_depth(path: Path, data: dict) -> None:
+    """Tables and lists nested at most MAX_DEPTH deep (walked without recursion)."""
+    todo: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while todo:
+        node, key, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise ScenarioError(path, key.lstrip("."), f"values nested at most {MAX_DEPTH} deep")
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        todo.extend((v, f"{key}.{k}" if isinstance(node, dict) else f"{key}[{k}]", depth + 1) for k, v in children)
 
 
 def _read_toml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str], list[Path]]:
@@ -272,6 +325,8 @@ def _read_toml(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str
     parent_path = (path.parent / parent).resolve()
     if parent_path in chain or parent_path == path:
         raise ScenarioError(path, "extends", "a file that does not extend itself (circular)")
+    if len(chain) + 1 >= MAX_EXTENDS:
+        raise ScenarioError(path, "extends", f"a chain of at most {MAX_EXTENDS} files (this one is longer)")
     base, base_origin, files = _read_toml(parent_path, chain + (path,))
     _merge(base, data)
     return base, base_origin | origin, files + [path]
@@ -303,12 +358,33 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*", key):
-        raise ScenarioError("--set", text, "dotted.key=value")
+        raise ScenarioError("--set", text[:200], "dotted.key=value")
+    if key == "extends":
+        raise ScenarioError("--set", key, "a key of the scenario; `extends` is set in a file, not by --set")
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = raw.strip()
     return key, value
+
+
+def resolved_override(text: str) -> str:
+    """An override as the parent process reads it, path values made absolute, so that a worker
+    started elsewhere (a Dask worker in another folder) reads the same files."""
+    key, value = parse_override(text)
+    spec = spec_at(key)
+    if isinstance(spec, Spec) and spec.kind == "path" and isinstance(value, str):
+        return f"{key}={json.dumps(str(Path(value).resolve()), ensure_ascii=False)}"
+    return text
+
+
+def spec_at(dotted: str) -> Any:
+    """The schema entry of a dotted key, or None when there is none."""
+    spec: Any = SCHEMA
+    for part in dotted.split("."):
+        spec = spec.value if isinstance(spec, MapOf) else spec
+        spec = spec.get(part) if isinstance(spec, dict) else None
+    return spec
 
 
 def _apply_override(values: dict, origin: dict, key: str, value: Any) -> None:
@@ -333,6 +409,8 @@ def _apply_override(values: dict, origin: dict, key: str, value: Any) -> None:
             if not isinstance(node.get(part), dict):
                 node[part] = {}
             node = node[part]
+    for known in [k for k in origin if k.startswith((key + ".", key + "["))]:
+        del origin[known]  # the value replaced came with keys of its own; they are --set's now
     origin[key] = "--set"
 
 
@@ -375,6 +453,8 @@ def _check(sc: Scenario, data: Any, schema: Any, prefix: str) -> None:
     if isinstance(schema, TableList):
         if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
             raise sc.error(dotted, "an array of tables")
+        if len(data) > schema.max_rows:
+            raise sc.error(dotted, f"at most {schema.max_rows:,} rows; got {len(data):,}")
         for i, row in enumerate(data):
             _check(sc, row, schema.fields, f"{dotted}[{i}].")
         return
@@ -398,9 +478,11 @@ def _check_leaf(sc: Scenario, value: Any, spec: Spec, dotted: str) -> None:
         if isinstance(value, str) and not ok:
             raise sc.error(dotted, f"an existing file (not found: {value})")
     elif spec.kind == "enum":
-        ok = value in spec.choices
+        ok = isinstance(value, str) and value in spec.choices
+    elif isinstance(value, list) and len(value) > MAX_LIST:
+        raise sc.error(dotted, f"a list of at most {MAX_LIST:,} entries; got {len(value):,}")
     elif spec.kind == "list_enum":
-        ok = isinstance(value, list) and all(v in spec.choices for v in value)
+        ok = isinstance(value, list) and all(isinstance(v, str) and v in spec.choices for v in value)
     elif spec.kind == "list_str":
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
     elif spec.kind == "calendar_specs":

@@ -5,9 +5,10 @@ against the first (the baseline) with honest intervals, figures and a report.
     c = compare(["scenarios/centralised.toml", "scenarios/dingshan.toml"], replicates=5)
     c.summary  # scenario × metric: means, 95% intervals, paired differences
 
-Everything is checked before anything is written: a missing file or a bad --set raises
-ScenarioError and leaves no folder behind. The runs go to <out>/runs/ one by one (see
-sim.runner), so the same call after an interruption only runs what is missing.
+Everything is checked before anything is written: a missing or bad file (data files included), a
+bad --set or an --out that is not this job's raises ScenarioError and leaves no folder behind.
+The runs go to <out>/runs/ one by one (see sim.runs.runner), so the same call after an
+interruption only runs what is missing; a changed input is refused unless `rerun`.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ import pandas as pd
 from sim.measure.access import AccessMap, access_map
 from sim.errors import ScenarioError
 from sim.present.labels import LANGS, scenario_name
+from sim.engine.build import check
 from sim.engine.model import GovernanceModel
-from sim.runs.output import manifest, publish, replace_files, write_json, write_tables
+from sim.runs.output import claim, manifest, publish, replace_files, run_key, write_json, write_tables
 from sim.runs.runner import RUN_COLUMNS, RunLog, Task, default_workers, read_run, replicate_seeds, run_tasks, runs_table
-from sim.scenario.files import Scenario, load
+from sim.scenario.files import Scenario, load, resolved_override
 from sim.runs.stats import summarise, survey_detection
 
 DEFAULT_REPLICATES = 5
@@ -103,28 +105,30 @@ def default_out() -> Path:
 def compare(paths: list[str | Path], *, replicates: int = DEFAULT_REPLICATES, seed: int | None = None,
             overrides: list[str] | None = None, out: str | Path | None = None, lang: str = "en",
             workers: int | None = None, dask: str | None = None, with_requests: bool = False,
-            progress: bool = True, command: list[str] | None = None) -> Comparison:
+            progress: bool = True, command: list[str] | None = None, rerun: bool = False) -> Comparison:
     """Run, summarise and write everything; returns the comparison for printing."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}")
     if replicates < 1 or not paths:
         raise ValueError("compare needs at least one scenario and one replicate")
     started = datetime.now(timezone.utc)
-    overrides = list(overrides or [])
+    overrides = [resolved_override(o) for o in overrides or []]
     scenarios = [load(p, overrides) for p in paths]
+    for sc in scenarios:
+        check(sc)
     labels = labels_for([Path(p) for p in paths])
     seed = scenarios[0]["run"]["seed"] if seed is None else seed
     seeds = replicate_seeds(seed, replicates)
-    tasks = [Task(label, r, s, str(sc.path), tuple(overrides), sc.digest())
+    prints = {label: sc.fingerprint() for label, sc in zip(labels, scenarios)}
+    tasks = [Task(label, r, s, str(sc.path), tuple(overrides), run_key(prints[label]))
              for label, sc in zip(labels, scenarios) for r, s in enumerate(seeds)]
     out = Path(out) if out is not None else default_out()
-    if out.exists() and not out.is_dir():
-        raise ScenarioError("--out", str(out), "a folder (this is a file)")
-    log = run_tasks(tasks, out, workers=workers, dask=dask, with_requests=with_requests, progress=progress)
-    c = Comparison(out, lang, labels, {lb: str(p) for lb, p in zip(labels, paths)}, dict(zip(labels, scenarios)),
-                   seed, seeds, tasks, log, started, command=command)
-    _collect(c)
-    write_results(c, overrides=overrides, workers=workers, dask=dask)
+    with claim(out, {"kind": "compare"}, prints, rerun):
+        log = run_tasks(tasks, out, workers=workers, dask=dask, with_requests=with_requests, progress=progress)
+        c = Comparison(out, lang, labels, {lb: str(p) for lb, p in zip(labels, paths)},
+                       dict(zip(labels, scenarios)), seed, seeds, tasks, log, started, command=command)
+        _collect(c)
+        write_results(c, overrides=overrides, workers=workers, dask=dask)
     return c
 
 

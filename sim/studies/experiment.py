@@ -26,9 +26,10 @@ import pandas as pd
 
 from sim.runs.effects import effects
 from sim.errors import ScenarioError
-from sim.studies.experiment_file import Experiment, load_experiment
+from sim.studies.experiment_file import MAX_RUNS, Experiment, load_experiment
 from sim.present.labels import LANGS, METRICS
-from sim.runs.output import manifest, publish, replace_files, write_json, write_tables
+from sim.engine.build import check
+from sim.runs.output import claim, manifest, publish, replace_files, run_key, write_json, write_tables
 from sim.runs.runner import RUN_COLUMNS, RunLog, Task, default_workers, replicate_seeds, run_tasks, runs_table
 from sim.scenario.files import Scenario, load
 
@@ -67,11 +68,11 @@ def label(levels: dict[str, str]) -> str:
     return ",".join(f"{f}={level}" for f, level in levels.items())
 
 
-def load_design(path: str | Path, seed: int | None = None) -> tuple[Experiment, list]:
+def load_design(path: str | Path, seed: int | None = None, max_runs: int = MAX_RUNS) -> tuple[Experiment, list]:
     """The checked experiment (with `seed` in place of the file's) and its runs in order."""
     from sim.studies.design import synthesize  # SweetPea takes half a second to import
 
-    exp = load_experiment(path)
+    exp = load_experiment(path, max_runs)
     exp = exp if seed is None else replace(exp, seed=seed)
     clash = [f for f in exp.factors if f in TAKEN or f in METRICS]
     if clash:
@@ -80,31 +81,44 @@ def load_design(path: str | Path, seed: int | None = None) -> tuple[Experiment, 
     return exp, synthesize(exp)
 
 
-def plan(path: str | Path, seed: int | None = None) -> str:
+def plan(path: str | Path, seed: int | None = None, max_runs: int = MAX_RUNS) -> str:
     """The design as `--plan` prints it."""
     from sim.studies.design import format_plan
 
-    return format_plan(*load_design(path, seed))
+    exp, cells = load_design(path, seed, max_runs)
+    check_levels(exp, cells)
+    return format_plan(exp, cells)
+
+
+def check_levels(exp: Experiment, cells: list) -> None:
+    """Load the scenario of one run of every level, so that a value a level sets is checked
+    against the schema (and blamed on that level) without loading every combination."""
+    seen: set[tuple[str, str]] = set()
+    for cell in cells:
+        new = {(f, level) for f, level in cell.levels.items()} - seen
+        if new:
+            _load(exp, cell)
+            seen |= new
 
 
 def experiment(path: str | Path, *, seed: int | None = None, out: str | Path | None = None, lang: str = "en",
                workers: int | None = None, dask: str | None = None, progress: bool = True,
-               command: list[str] | None = None) -> Results:
+               command: list[str] | None = None, rerun: bool = False, max_runs: int = MAX_RUNS) -> Results:
     """Run every run of the design not yet in `out`, analyse them all and write the results."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}")
     started = datetime.now(timezone.utc)
-    exp, cells = load_design(path, seed)
+    exp, cells = load_design(path, seed, max_runs)
     seeds = replicate_seeds(exp.seed, exp.replicates)
     tasks, scenarios = tasks_for(exp, cells, seeds)
+    prints = {name: sc.fingerprint() for name, sc in scenarios.items()}
     out = Path(out) if out is not None else Path("results") / exp.name
-    if out.exists() and not out.is_dir():
-        raise ScenarioError("--out", str(out), "a folder (this is a file)")
-    log = run_tasks(tasks, out, workers=workers, dask=dask, progress=progress)
-    runs = _runs(out, exp, cells, tasks)
-    r = Results(exp, cells, tasks, scenarios, seeds, out, lang, log, started, runs,
-                effects(runs, {f: list(levels) for f, levels in exp.factors.items()}, exp.metrics), command)
-    write_results(r, workers=workers, dask=dask)
+    with claim(out, {"kind": "experiment", "name": exp.name}, prints, rerun):
+        log = run_tasks(tasks, out, workers=workers, dask=dask, progress=progress)
+        runs = _runs(out, exp, cells, tasks)
+        r = Results(exp, cells, tasks, scenarios, seeds, out, lang, log, started, runs,
+                    effects(runs, {f: list(levels) for f, levels in exp.factors.items()}, exp.metrics), command)
+        write_results(r, workers=workers, dask=dask)
     return r
 
 
@@ -116,8 +130,9 @@ def tasks_for(exp: Experiment, cells: list, seeds: list[int]) -> tuple[list[Task
         name = label(cell.levels)
         if name not in scenarios:
             scenarios[name] = _load(exp, cell)
+            check(scenarios[name])
         tasks.append(Task(name, cell.replicate, seeds[cell.replicate], str(cell.scenario), tuple(cell.overrides),
-                          scenarios[name].digest()))
+                          run_key(scenarios[name].fingerprint())))
     return tasks, scenarios
 
 

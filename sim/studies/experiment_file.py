@@ -33,23 +33,26 @@ the keys and values themselves when the runs start.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
-from sim.scenario.files import SCHEMA, MapOf, Spec, read_toml
+from sim.scenario.files import Spec, read_toml, spec_at
 
 TOP_KEYS = ("experiment", "factors", "exclude")
 EXPERIMENT_KEYS = ("name", "base", "replicates", "seed", "metrics", "max_in_a_row")
 LEVEL_KEYS = ("scenario", "set")
 RESERVED = ("run", "replicate", "seed", "scenario", "overrides", "label", "status", "error")  # columns of a run beside the factors
 
-NAME = re.compile(r"[A-Za-z0-9_.-]+")
+NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # a folder name that cannot be "." or ".."
 FACTOR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LEVEL = re.compile(r"[A-Za-z0-9_-]+")
 PART = re.compile(r"[A-Za-z_]\w*")
+MAX_RUNS = 10_000  # runs in one design unless asked for more (--max-runs)
+MAX_COMBINATIONS = 1_000_000  # combinations of levels listed before exclusions are applied
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,9 @@ class Experiment:
         return [levels for levels in every if not self.excluded(levels)]
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read and check an experiment file; every problem is a ScenarioError naming file and key."""
+def load_experiment(path: str | Path, max_runs: int = MAX_RUNS) -> Experiment:
+    """Read and check an experiment file; every problem is a ScenarioError naming file and key.
+    A design of more than `max_runs` runs is refused before it is built."""
     path = Path(path).resolve()
     if not path.is_file():
         raise ScenarioError(path, "file", f"an existing experiment file (not found: {path})")
@@ -109,8 +113,21 @@ def load_experiment(path: str | Path) -> Experiment:
         excludes=_excludes(path, data.get("exclude", []), factors),
         max_in_a_row=_max_in_a_row(path, head.get("max_in_a_row"), factors),
     )
+    _check_size(exp, max_runs)
     _check_combinations(exp)
     return exp
+
+
+def _check_size(exp: Experiment, max_runs: int) -> None:
+    """Count the runs before listing them: a design too big to run is refused at once."""
+    listed = math.prod(len(levels) for levels in exp.factors.values())
+    if listed > MAX_COMBINATIONS:
+        raise ScenarioError(exp.path, "factors", f"at most {MAX_COMBINATIONS:,} combinations of levels; "
+                                                 f"these factors make {listed:,}")
+    runs = len(exp.combinations()) * exp.replicates
+    if runs > max_runs:
+        raise ScenarioError(exp.path, "experiment.replicates", f"a design of at most {max_runs:,} runs "
+                                                               f"(--max-runs); this one has {runs:,}")
 
 
 def _table(path: Path, value: Any, key: str) -> dict:
@@ -130,7 +147,8 @@ def _known_keys(path: Path, table: dict, known: tuple[str, ...], prefix: str) ->
 def _name(path: Path, head: dict) -> str:
     name = head.get("name")
     if not isinstance(name, str) or not NAME.fullmatch(name):
-        raise ScenarioError(path, "experiment.name", "a name of letters, digits, '_', '-' or '.'")
+        raise ScenarioError(path, "experiment.name", "a name of letters, digits, '_', '-' or '.', "
+                                                 "starting with a letter, digit or '_'")
     return name
 
 
@@ -212,10 +230,7 @@ def _flatten(values: dict, prefix: str):
 
 def _absolute(path: Path, dotted: str, value: Any) -> Any:
     """File values are relative to the experiment file, as `scenario` is, not to where runs start."""
-    spec: Any = SCHEMA
-    for part in dotted.split("."):
-        spec = spec.value if isinstance(spec, MapOf) else spec
-        spec = spec.get(part) if isinstance(spec, dict) else None
+    spec = spec_at(dotted)
     if isinstance(spec, Spec) and spec.kind == "path" and isinstance(value, str):
         return str((path.parent / value).resolve())
     return value

@@ -9,6 +9,7 @@ sees without a browser.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,36 @@ SWITCH_VALUES = [AS_FILE, ON, OFF]
 # Where a resident with an open request is, in the order the map draws them.
 WAITING, IN_PROGRESS, TRAVELLING, QUEUEING, SERVED = range(5)
 STATES = ("waiting", "in_progress", "travelling", "queueing", "served")
+
+
+# What the page's controls may send: anything else (a value typed or forged in the browser) is
+# refused with a message on the page, before any file is opened.
+CONTROL_LIMITS = {"scale": (1e-6, 1.0), "demand": (0.0, 10_000.0), "online": (-10.0, 10.0),
+                  "specialists": (-1_000, 1_000), "windows": (-1_000, 1_000)}
+WHOLE_CONTROLS = ("specialists", "windows")
+SEED_MAX = 2**63 - 1
+
+
+def control_error(folder: Path, *, policy, versus, seed, weekend, terminals, **numbers) -> str | None:
+    """What is wrong with the controls the browser sent, or None when every one is valid."""
+    offered = policies(folder)
+    if not isinstance(policy, str) or policy not in offered:
+        return "policy: one of " + ", ".join(offered)
+    if not isinstance(versus, str) or versus not in (NONE, *offered):
+        return "versus: one of " + ", ".join((NONE, *offered))
+    for key, value in numbers.items():
+        lo, hi = CONTROL_LIMITS[key]
+        whole = key in WHOLE_CONTROLS
+        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi
+                or (whole and value != int(value))):
+            return f"{key}: {'a whole number' if whole else 'a number'} from {lo:g} to {hi:g}"
+    for key, value in (("weekend", weekend), ("terminals", terminals)):
+        if value not in SWITCH_VALUES:
+            return f"{key}: one of " + ", ".join(SWITCH_VALUES)
+    text = str(seed).strip() if isinstance(seed, (int, str)) and not isinstance(seed, bool) else ""
+    if not re.fullmatch(r"[0-9]{1,19}", text) or int(text) > SEED_MAX:
+        return f"seed: a whole number from 0 to {SEED_MAX}, not {seed!r}"[:200]
+    return None
 
 
 def policies(folder: str | Path) -> list[str]:
@@ -224,16 +255,15 @@ class LiveModel(mesa.Model):
                  online: float = 0.0, specialists: int = 0, weekend: str = AS_FILE,
                  terminals: str = AS_FILE, seed: int | str = 1, scenario_dir: str | Path = "scenarios",
                  scale: float = 0.02):
-        error = None
-        try:
-            seed = int(seed)
-        except ValueError:
-            seed, error = 1, f"seed: a whole number, not {seed!r}"
+        folder = Path(scenario_dir)
+        error = control_error(folder, policy=policy, versus=versus, seed=seed, scale=scale, demand=demand,
+                              online=online, specialists=specialists, windows=windows, weekend=weekend,
+                              terminals=terminals)
+        seed = 1 if error else int(seed)
         super().__init__(rng=seed)
         self.lock = threading.Lock()
         self.error: str | None = error
         self.runs: list[Run] = []
-        folder = Path(scenario_dir)
         for name in [] if error else [policy] if versus == NONE else [policy, versus]:
             path = folder / f"{name}.toml"
             try:

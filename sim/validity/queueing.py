@@ -1,7 +1,7 @@
 """Validity checks against queueing theory: the model reduced to M/M/c, M/D/1 or a two-stage
 Jackson network, exact formulas for each, Little's law on any run, and the validation table.
 
-`python -m sim validity` regenerates docs/validation.md.
+`python -m sim validity --refresh-docs` regenerates docs/validation.md.
 """
 
 from __future__ import annotations

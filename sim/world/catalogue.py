@@ -6,13 +6,13 @@ duration and probability is data with its source beside it.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim.errors import ScenarioError
+from sim.scenario.tables import read_csv
 
 LEVELS = ("street", "community")
 DISTRIBUTIONS = ("lognormal", "exponential", "deterministic")
@@ -21,6 +21,7 @@ _NUMERIC = {  # column: (lowest, highest)
     "service_cv": (0, 100), "p_incomplete": (0, 0.99), "back_office_days": (0, 3650),
 }
 _FLAGS = ("online", "collect", "terminal", "batch")
+MAX_ITEMS = 10_000  # a city's whole service catalogue has a few thousand items
 COLUMNS = ("code", "name_zh", "name_en", "authority", *_NUMERIC, "service_dist", *_FLAGS, "source")
 
 
@@ -53,17 +54,13 @@ def load_catalogue(path: str | Path, items: dict | None = None, where: str = "")
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(path, "catalogue.file", "an existing CSV file")
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_csv(path, COLUMNS, unique="code", max_rows=MAX_ITEMS)
     if not rows:
         raise ScenarioError(path, "rows", "at least one service item")
-    missing = [c for c in COLUMNS if c not in rows[0]]
-    if missing:
-        raise ScenarioError(path, f"column {missing[0]}", "present in the catalogue header: " + ",".join(COLUMNS))
     cols: dict[str, list] = {c: [] for c in COLUMNS}
     for i, row in enumerate(rows, start=2):
         for c in COLUMNS:
-            cols[c].append(_cell(path, f"row {i}, column {c}", c, (row.get(c) or "").strip()))
+            cols[c].append(_cell(path, f"row {i}, column {c}", c, row[c]))
     for code, changes in (items or {}).items():
         if code not in cols["code"]:
             raise ScenarioError(where, f"catalogue.items.{code}", "an item code in the catalogue: " + ", ".join(cols["code"]))

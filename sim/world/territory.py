@@ -11,7 +11,6 @@ that fills a missing figure is written to `Territory.assumptions`.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,11 +20,18 @@ import networkx as nx
 import numpy as np
 
 from sim.errors import ScenarioError
+from sim.scenario.tables import read_csv
 
 # Layout assumption: Lloyd rounds used to place a community's grid workstations among its buildings.
 GRID_PLACEMENT_ROUNDS = 8
 
 AREA_NAME_EN, AREA_NAME_ZH = "Jiangbei New Area", "江北新区"
+# Limits of what a run can hold: Jiangbei New Area has about 1.2 million residents in some 200
+# communities; a territory many times larger is a mistake in the figures, refused before it is laid out.
+MAX_RESIDENTS = 5_000_000
+MAX_COMMUNITIES = 20_000
+MAX_STREETS = 1_000
+CSV_LIMITS = {"area_km2": 10_000, "population": 10_000_000, "communities": 10_000, "villages": 10_000}
 CSV_COLUMNS = ("street_zh", "street_en", "district_part", "area_km2", "population", "communities", "villages")
 
 
@@ -130,7 +136,19 @@ def build_territory(cfg: dict, rng: np.random.Generator, where: str) -> Territor
         return _explicit(cfg, where)
     streets, notes = {"dingshan": _dingshan_streets, "jiangbei": _jiangbei_streets,
                       "synthetic": _synthetic_streets}[cfg["preset"]](cfg, where)
+    _check_size(streets, cfg, where)
     return _lay_out(streets, cfg, rng, notes)
+
+
+def _check_size(streets: list[_Street], cfg: dict, where: str) -> None:
+    communities = sum(s.communities for s in streets)
+    residents = sum(max(round(s.population * cfg["scale"]), s.communities) for s in streets)
+    if communities > MAX_COMMUNITIES:
+        raise ScenarioError(where, "territory", f"at most {MAX_COMMUNITIES:,} communities in all; "
+                                                f"these figures give {communities:,}")
+    if residents > MAX_RESIDENTS:
+        raise ScenarioError(where, "territory.scale", f"at most {MAX_RESIDENTS:,} residents after scale; "
+                                                      f"these figures give {residents:,}")
 
 
 # --- street figures ---------------------------------------------------------------------------
@@ -139,36 +157,32 @@ def _read_streets_csv(path: Path, where: str) -> list[dict]:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(where, "territory.streets_file", f"an existing CSV file (not found: {path})")
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        for column in CSV_COLUMNS:
-            if column not in (reader.fieldnames or ()):
-                raise ScenarioError(str(path), f"column {column}", "present in the streets CSV")
-        return [{
-            "name_en": (row["street_en"] or "").strip(),
-            "name_zh": (row["street_zh"] or "").strip(),
-            "part": (row["district_part"] or "").strip(),
-            "area_km2": _csv_number(row, "area_km2", path, integer=False, positive=True),
-            "population": _csv_number(row, "population", path, integer=False, positive=True),
-            "communities": _csv_number(row, "communities", path, integer=True, positive=True),
-            "villages": _csv_number(row, "villages", path, integer=True, positive=False),
-        } for row in reader]
+    return [{
+        "name_en": row["street_en"],
+        "name_zh": row["street_zh"],
+        "part": row["district_part"],
+        "area_km2": _csv_number(row, "area_km2", path, integer=False, positive=True),
+        "population": _csv_number(row, "population", path, integer=False, positive=True),
+        "communities": _csv_number(row, "communities", path, integer=True, positive=True),
+        "villages": _csv_number(row, "villages", path, integer=True, positive=False),
+    } for row in read_csv(path, CSV_COLUMNS, unique="street_en", max_rows=MAX_STREETS)]
 
 
 def _csv_number(row: dict, column: str, path: Path, integer: bool, positive: bool):
     """A cell as a number, or None when empty; a bad cell names its column and row."""
-    text = (row[column] or "").strip()
+    text = row[column]
     if not text:
         return None
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    valid = math.isfinite(value) and (value > 0 if positive else value >= 0)
+    valid = math.isfinite(value) and (value > 0 if positive else value >= 0) and value <= CSV_LIMITS[column]
     if not valid or (integer and not value.is_integer()):
         kind = "whole number" if integer else "number"
-        bound = "> 0" if positive else ">= 0"
-        raise ScenarioError(str(path), f"column {column} (row {row['street_en']})", f"a {kind} {bound}, or empty")
+        bound = "above 0" if positive else "from 0"
+        raise ScenarioError(str(path), f"column {column} (row {row['street_en']})",
+                            f"a {kind} {bound} to {CSV_LIMITS[column]:,}, or empty; got {text!r}"[:200])
     return int(value) if integer else value
 
 
@@ -387,6 +401,10 @@ def _explicit(cfg: dict, where: str) -> Territory:
     streets = _listed(cfg, "streets", where)
     communities = _listed(cfg, "communities", where)
     buildings = _listed(cfg, "buildings", where)
+    residents = sum(max(1, round(item["population"] * cfg["scale"])) for item in buildings)
+    if residents > MAX_RESIDENTS:
+        raise ScenarioError(where, "territory.buildings", f"at most {MAX_RESIDENTS:,} residents after scale; "
+                                                          f"these buildings hold {residents:,}")
     street_en = _unique_names(streets, "streets", where)
     comm_en = _unique_names(communities, "communities", where)
     comm_street = _refs(communities, "communities", "street", street_en, where)
