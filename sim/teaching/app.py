@@ -38,6 +38,7 @@ html, body { overflow: hidden; }
 .sim-sidebar .v-input { margin-top: 2px !important; padding-top: 14px !important; }
 .sim-sidebar .v-input.v-input--is-label-active, .sim-sidebar .v-text-field { padding-top: 16px !important; }
 .sim-sidebar .v-slider { margin: 0 !important; }
+.sim-sidebar .v-label--active { transform: translateY(-20px) scale(1) !important; }
 .sim-sidebar .v-input--range-slider, .sim-sidebar .v-input.v-input--hide-details.v-slider__container { padding-top: 0 !important; }
 .sim-main { flex: 1 1 auto; min-width: 0; padding: 4px 10px 4px 10px; display: flex; flex-direction: column; }
 .sim-title { font-size: 16px; font-weight: 600; line-height: 1.25; }
@@ -148,8 +149,10 @@ def Controls(pending: dict, set_pending, applied: dict, on_apply, on_about):
     def changed(key):
         return pending[key] != applied[key]
 
+    seed_ok = isinstance(pending["seed"], int)
+
     def choose(key):  # picking a model applies at once, with every pending change
-        return lambda value: on_apply({**pending, key: value})
+        return lambda value: (on_apply if seed_ok else set_pending)({**pending, key: value})
 
     with solara.Div(classes=["sim-sidebar"]):
         solara.Text(w["title"], classes=["sim-title"])
@@ -175,12 +178,13 @@ def Controls(pending: dict, set_pending, applied: dict, on_apply, on_about):
         switch = [(AS_FILE, w["as_file"]), (ON, w["on"]), (OFF, w["off"])]
         _select(w["weekend"], pending["weekend"], switch, setter("weekend"), changed("weekend"), w)
         _select(w["terminals"], pending["terminals"], switch, setter("terminals"), changed("terminals"), w)
-        seed_ok = isinstance(pending["seed"], int)
-        solara.InputInt(w["seed"], value=pending["seed"] if seed_ok else 1, on_value=setter("seed"),
-                        classes=["sim-changed"] if changed("seed") else [])
+        solara.InputText(w["seed"], value=str(pending["seed"]), on_value=lambda text: set_pending(
+            {**pending, "seed": int(text) if text.strip().isdigit() else text}), error=False if seed_ok else w["seed_error"],
+            classes=["sim-changed"] if changed("seed") else [])
         waiting = sum(pending[k] != applied[k] for k in pending)
         solara.Button(w["reset_pending"] if waiting else w["reset"], on_click=lambda: on_apply(pending),
-                      color="primary" if waiting else None, block=True, classes=["sim-btn", "sim-reset"])
+                      disabled=not seed_ok, color="primary" if waiting else None, block=True,
+                      classes=["sim-btn", "sim-reset"])
         if waiting:
             solara.Text(w["pending"].format(n=waiting), classes=["sim-changed-note"])
 

@@ -36,8 +36,8 @@ STATES = ("waiting", "in_progress", "travelling", "queueing", "served")
 # What the page's controls may send: anything else (a value typed or forged in the browser) is
 # refused with a message on the page, before any file is opened.
 CONTROL_LIMITS = {"scale": (1e-6, 1.0), "demand": (0.0, 10_000.0), "online": (-10.0, 10.0),
-                  "specialists": (-1_000, 1_000), "windows": (-1_000, 1_000)}
-WHOLE_CONTROLS = ("specialists", "windows")
+                  "specialists": (-1_000, 1_000)}
+WHOLE_CONTROLS = ("specialists",)
 SEED_MAX = 2**63 - 1
 
 
@@ -257,7 +257,7 @@ class LiveModel(mesa.Model):
                  scale: float = 0.02):
         folder = Path(scenario_dir)
         error = control_error(folder, policy=policy, versus=versus, seed=seed, scale=scale, demand=demand,
-                              online=online, specialists=specialists, windows=windows, weekend=weekend,
+                              online=online, specialists=specialists, weekend=weekend,
                               terminals=terminals)
         seed = 1 if error else int(seed)
         super().__init__(rng=seed)
