@@ -199,7 +199,7 @@ APP_WORDS = {
         "as_file": "as the policy file says",
         "on": "on",
         "off": "off",
-        "seed": "Seed (same seed, same residents and needs)",
+        "seed": "Seed (same seed: same needs)",
         "seed_error": "the seed is a whole number",
         "reset": "Reset",
         "reset_pending": "Apply and restart",
