@@ -1,4 +1,4 @@
-"""Command line: `python -m sim run|validate|compare|experiment|app`. Thin over the Python API;
+"""Command line: `python -m sim run|validate|compare|experiment|sensitivity|app`. Thin over the Python API;
 bad input is one clear line on stderr and exit status 2, never a traceback."""
 
 from __future__ import annotations
@@ -110,6 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rerun", action="store_true", help="run again the runs in --out that other inputs made")
     p.add_argument("--max-runs", type=whole(1), default=10_000, metavar="N",
                    help="refuse a design of more runs than this (default 10,000)")
+    p = sub.add_parser("sensitivity", help="which conclusions survive the uncertainty: Morris and Sobol' indices, "
+                                           "verdict robustness and PRIM boxes over the ranged assumptions")
+    p.add_argument("file", type=Path, help="sensitivity file, e.g. experiments/sensitivity.toml")
+    p.add_argument("--plan", action="store_true", help="print the designs' sizes and a time estimate; run nothing")
+    p.add_argument("--rerun", action="store_true", help="run again the runs in --out that other inputs made")
+    p.add_argument("--max-runs", type=whole(1), default=10_000, metavar="N",
+                   help="refuse a study of more runs than this (default 10,000)")
+    p.add_argument("--out", type=Path, help="results folder (default results/<study name>)")
+    p.add_argument("--seed", type=whole(0), help="seed of the designs and the runs (default: the file's)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of tables, figures and report")
+    p.add_argument("--workers", type=whole(1, 1024), metavar="N", help="local worker processes (default min(2, cpus))")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://10.0.0.5:8786")
     p = sub.add_parser("app", help="start the teaching app (a live map in the browser) and print its address")
     p.add_argument("--port", type=whole(0, 65535), default=8765, help="port to serve on (default 8765; 0 picks a free one)")
     p.add_argument("--host", type=host, default="127.0.0.1", help="address to listen on (0.0.0.0 lets a class connect)")
@@ -212,7 +224,8 @@ def cmd_compare(args) -> int:
 
 def cmd_experiment(args) -> int:
     from sim.studies.experiment import experiment, plan, summary_json
-    from sim.present.experiment_report import TEXT, terminal
+    from sim.present.experiment_report import terminal
+    from sim.present.text import text
 
     if args.plan:
         print(plan(args.file, args.seed, args.max_runs), end="")
@@ -228,10 +241,35 @@ def cmd_experiment(args) -> int:
         print(json.dumps(summary_json(r), indent=2, ensure_ascii=False))
     else:
         print(terminal(r))
-        print("\n" + TEXT[r.lang]["summary"].format(ran=r.log.ran, seconds=time.perf_counter() - started,
-                                                    skipped=r.log.skipped, failed=len(r.failed()),
-                                                    report=r.out / "report.html"))
+        print("\n" + text("experiment.summary", r.lang, ran=r.log.ran, seconds=time.perf_counter() - started,
+                           skipped=r.log.skipped, failed=len(r.failed()), report=r.out / "report.html"))
     for name, error in r.failed().items():
+        print(f"failed: {name}: {error}", file=sys.stderr)
+    return 1 if r.failed() else 0
+
+
+def cmd_sensitivity(args) -> int:
+    from sim.present.sensitivity_report import terminal
+    from sim.runs.runner import default_workers
+    from sim.studies.sensitivity import build, format_plan, sensitivity
+
+    if args.plan:
+        plan = build(args.file, args.seed, args.max_runs)
+        out = args.out or Path("results") / plan.study.name
+        print(format_plan(plan, out if out.is_dir() else None, args.workers or default_workers()), end="")
+        return 0
+    started = time.perf_counter()
+    try:
+        r = sensitivity(args.file, seed=args.seed, out=args.out, lang=args.lang, workers=args.workers,
+                        dask=args.dask, command=["python -m sim", *sys.argv[1:]], rerun=args.rerun,
+                        max_runs=args.max_runs)
+    except KeyboardInterrupt:
+        print("finished runs are kept; the same command resumes", file=sys.stderr)
+        raise
+    print(terminal(r))
+    print(f"\n{r.log.ran} runs in {time.perf_counter() - started:.0f} s ({r.log.skipped} already done, "
+          f"{len(r.failed())} failed); report: {r.out / 'report.html'}")
+    for name, error in list(r.failed().items())[:10]:
         print(f"failed: {name}: {error}", file=sys.stderr)
     return 1 if r.failed() else 0
 
@@ -271,4 +309,4 @@ def cmd_app(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "validity": cmd_validity, "compare": cmd_compare,
-            "experiment": cmd_experiment, "app": cmd_app}
+            "experiment": cmd_experiment, "sensitivity": cmd_sensitivity, "app": cmd_app}

@@ -13,6 +13,7 @@ from sim.teaching import app
 from sim.present import labels
 from sim.teaching.live import AS_FILE, NONE, ON, QUEUEING, SERVED, STATES, TRAVELLING, LiveModel, overrides, policies
 from sim.teaching.stream import Orientation, Stream, _counters, readouts, scene, settled_latency
+from sim.present.text import keys, text
 
 TUESDAY_10 = 24 + 10  # steps of one hour from Monday 00:00
 
@@ -229,20 +230,22 @@ def test_the_model_is_garbage_collected_after_reset():
 
 
 def test_labels_are_complete_in_both_languages():
-    en, zh = labels.APP_WORDS["en"], labels.APP_WORDS["zh"]
-    assert en.keys() == zh.keys()
-    assert all(en[k] and zh[k] for k in en)
-    assert len(en["days"]) == len(zh["days"]) == 7
+    words = {lang: [text(f"app.{k}", lang) for k in keys("app")] for lang in ("en", "zh")}
+    assert all(words["en"]) and all(words["zh"])
     m = live("dingshan", steps=2)
-    assert set(STATES) | set(_counters(m.runs[0], m.runs[0].view())) <= en.keys()
-    assert all(english and chinese for english, chinese in labels.TERMS.values())
+    assert set(STATES) | set(_counters(m.runs[0], m.runs[0].view())) <= set(keys("app"))
+    assert all(text(f"term.{k}", "en") and text(f"term.{k}", "zh") for k in keys("term"))
     for key in ("street", "community", "grid", "building", "specialist", "grid_worker", "proxy", "service_radius",
                 "latency"):  # the words a class meets on the page, in both languages
-        chinese = labels.TERMS[key][1]
-        assert chinese in str(list(en.values())) and chinese in str(list(zh.values()))
+        chinese = text(f"term.{key}", "zh")
+        assert any(chinese in word for word in words["en"])
+        assert any(chinese in word for word in words["zh"])
     latin = re.compile(r"[A-Za-z]{2,}")
-    for key, word in zh.items():  # Chinese has no English left in it (placeholders aside)
-        assert latin.findall(re.sub(r"{[^}]*}", "", str(word))) == [], (key, word)
+    for key, word in zip(keys("app"), words["zh"]):  # Chinese has no English left in it (placeholders aside)
+        assert latin.findall(re.sub(r"{[^}]*}", "", word)) == [], (key, word)
+    page = labels.app_words("zh")
+    assert len(page["days"]) == 7 and len(page["speeds"]) == 4 and len(page["states"]) == len(STATES)
+    assert len(page["questions"]) == len(app.QUESTIONS) and all(len(pair) == 2 for pair in page["about_sections"])
     assert labels.clock(TUESDAY_10 * 60 + 7 * 1440, "en") == "Week 2 · Tue 10:00"
     assert labels.clock(TUESDAY_10 * 60, "zh") == "第1周 · 周二 10:00"
 
@@ -297,3 +300,15 @@ def test_residents_at_a_window_or_in_a_queue_are_drawn_at_the_point():
         assert tuple(xy) == tuple(model.point_of(r).xy)
 
     assert residents_in(live("centralised"), [QUEUEING, SERVED], at_the_point) >= 5
+
+
+def test_the_page_and_its_about_panel_render_in_both_languages():
+    import solara
+
+    for lang in ("en", "zh"):
+        app.lang.set(lang)
+        box, rc = solara.render(app.Page(), handle_error=False)
+        rc.find(class_="sim-about").assert_single()  # the About panel is there, closed, with its questions
+        assert len(rc.find(class_="sim-btn sim-go").widgets) == len(app.QUESTIONS)
+        rc.close()
+    app.lang.set("en")

@@ -184,7 +184,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, words):
 
 
 def test_chinese_figures_have_every_glyph(tmp_path):
-    from sim.present import figures, labels, reading, report
+    from sim.present.text import catalogue
     from sim.present.fonts import cjk_family, rc
 
     assert cjk_family() == "Noto Sans CJK SC"
@@ -192,9 +192,8 @@ def test_chinese_figures_have_every_glyph(tmp_path):
         warnings.filterwarnings("error", message=".*[Gg]lyph")
         compare([SCENARIOS / "centralised.toml", SCENARIOS / "xiaoding.toml"], replicates=2, overrides=TINY,
                 out=tmp_path / "zh", lang="zh", workers=1, progress=False)
-        texts = [t for pair in figures.TEXT["zh"].values() for t in (pair if isinstance(pair, tuple) else [pair])]
-        texts += [m.zh for m in HEADLINE] + [str(v) for v in labels.WORDS["zh"].values()]
-        texts += [str(v) for v in reading.TEXT["zh"].values()] + [str(v) for v in report.TEXT["zh"].values()]
+        texts = [value for key, value in catalogue("zh").items()
+                 if key.split(".")[0] in ("words", "unit", "metric", "figures", "reading", "report")]
         with mpl.rc_context(rc("zh")):
             fig = Figure(figsize=(30, 0.3 * len(texts)))
             for k, text in enumerate(texts):

@@ -2,6 +2,7 @@
 order, and one clear error per malformed file."""
 
 import random
+import tomllib
 from collections import Counter
 from dataclasses import replace
 from itertools import groupby
@@ -15,7 +16,8 @@ from sim.errors import ScenarioError
 from sim.studies.experiment_file import load_experiment
 from sim.scenario.files import load, parse_override
 
-SHIPPED = sorted((ROOT / "experiments").glob("*.toml"))
+SHIPPED = sorted(p for p in (ROOT / "experiments").glob("*.toml")
+                 if "experiment" in tomllib.loads(p.read_text(encoding="utf-8")))  # not the sensitivity studies
 HEAD = f"""[experiment]
 name = "t"
 base = "{(SCENARIOS / 'base.toml').as_posix()}"

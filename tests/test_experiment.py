@@ -2,17 +2,15 @@
 and on Dask, a killed experiment resumed to the same table, and one clear line for bad input."""
 
 import json
-import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
 import psutil
 import pytest
 
-from helpers import ROOT, SCENARIOS
+from helpers import ROOT, SCENARIOS, kill_part_way
 from sim.cli import main
 from sim.runs.effects import EFFECT_COLUMNS, effects, lookup
 from sim.studies.experiment import RESULT_FILES
@@ -126,16 +124,7 @@ def test_a_killed_experiment_resumes_and_ends_with_the_uninterrupted_table(small
     path, local, _ = small
     out = tmp_path / "killed"
     args = [sys.executable, "-m", "sim", "experiment", str(path), "--out", str(out), "--workers", "1", "--json"]
-    job = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not list((out / "runs").glob("model=*")) and time.monotonic() < deadline and job.poll() is None:
-            time.sleep(0.02)
-        workers = psutil.Process(job.pid).children(recursive=True)
-        job.send_signal(signal.SIGKILL)
-        job.wait(timeout=10)
-    finally:
-        job.kill()
+    workers = kill_part_way(args, lambda: list((out / "runs").glob("model=*")), timeout=60)
     _, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive, "the killed job's workers should leave with it"
     finished = sorted(p.name for p in (out / "runs").iterdir() if not p.name.startswith("."))

@@ -106,9 +106,16 @@ def test_residents_and_staff_are_mesa_agents():
 
     model = sim.GovernanceModel(sim.load(TINY))
     types = model.agents_by_type
-    assert len(types[Resident]) == 1000
     assert len(types[StreetCentre]) == 1 and len(types[CommunityStation]) == 2
     assert len(types[GridWorker]) == len(model.territory.grid_xy)
+    assert len(model.residents) == 1000 and Resident not in types  # arrays until one is asked for
+    last = model.residents[-1]
+    assert isinstance(last, Resident) and last.index == 999 and model.residents[999] is last
+    assert list(types[Resident]) == [last] and last.unique_id is not None
+    assert (last.home, last.elderly, last.employed) == (model.home[999], model.elderly[999], model.employed[999])
+    assert [r.index for r in model.residents[10:13]] == [10, 11, 12]
+    with pytest.raises(IndexError):
+        model.residents[1000]
 
 
 def test_a_live_view_changes_no_number():
@@ -174,3 +181,23 @@ def test_every_request_is_at_a_named_stage():
     stages = set(model.request_table().step)
     assert stages <= {s.value for s in Stage} and "done" in stages
     assert all(isinstance(r.stage, Stage) for r in model.requests)
+
+
+def test_a_territory_is_built_once_per_process_for_the_values_that_shape_it(tmp_path):
+    """Warm workers: replicate r of every policy shares one territory; any value or data file
+    that shapes it (or, for a generated layout, the seed) gives a new one."""
+    def territory(model="dingshan", *overrides, seed=1):
+        return sim.GovernanceModel(sim.load(SCENARIOS / f"{model}.toml", [*SMALL, *overrides]), seed).territory
+
+    first = territory()
+    assert territory("dachang") is first and territory("centralised", "run.weeks=1") is first
+    assert territory(seed=2) is not first and territory("dingshan", "territory.circuity=1.5") is not first
+    assert sim.GovernanceModel(sim.load(TINY), 1).territory is sim.GovernanceModel(sim.load(TINY), 2).territory
+
+    streets = tmp_path / "streets.csv"
+    streets.write_text((SCENARIOS / "data" / "jiangbei_streets.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    edited = f"territory.streets_file={json.dumps(streets.as_posix())}"
+    before = territory("dingshan", edited)
+    streets.write_text(streets.read_text(encoding="utf-8").replace("62.8,220000", "62.8,110000"), encoding="utf-8")
+    after = territory("dingshan", edited)
+    assert after is not before and after.population < before.population

@@ -7,7 +7,12 @@ scenario the same way and fail on it with the same error line.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -38,17 +43,51 @@ def build_world(scenario: Scenario, seed: int) -> World:
     """Everything a model of `scenario` is made from that no resident's draw changes;
     `seed` is the run's (the generated territory layouts draw from its own stream)."""
     v = scenario.values
-    territory = build_territory(_territory_cfg(v["territory"]), spawn(seed)["territory"], scenario.where("territory"))
+    territory, home_km = _territory(_territory_cfg(v["territory"]), seed, scenario.where("territory"))
     catalogue = load_catalogue(v["catalogue"]["file"], v["catalogue"].get("items"), scenario.where("catalogue.items"))
     policy = build_policy(scenario, catalogue)
     clusters = specialist_clusters(scenario, territory, policy)
     points, staff = v["points"], v["staff"]
     return World(
-        territory=territory, home_km=home_distances(territory), catalogue=catalogue, policy=policy,
+        territory=territory, home_km=home_km, catalogue=catalogue, policy=policy,
         street_windows=points["street"]["windows"],
         community_windows=max(1, round(points["community"]["windows"] * staff["community"]["window_share"])),
         clusters=clusters, weekdays=specialist_weekdays(scenario, policy) if clusters else (),
         visit_hours=policy.hours["community"].intersect(visit_calendar(staff["specialist"]["visit_days"])))
+
+
+# Territories kept per process: a worker running many replicates of several policies builds each
+# replicate's territory once (replicate r of every policy has the same seed).
+TERRITORIES_KEPT = 8
+_territories: OrderedDict[tuple, tuple[Territory, HomeDistances]] = OrderedDict()
+
+
+def _territory(cfg: dict, seed: int, where: str) -> tuple[Territory, HomeDistances]:
+    """The territory of these values and the distances from its homes, built once per process.
+    Territories are read-only, so models share them. A generated layout draws from the seed's
+    territory stream, so the seed is part of what shapes it (an explicit one does not), and so
+    are the data files it reads, as they are now."""
+    key = (json.dumps(cfg, sort_keys=True, default=str), _file_stamps(cfg),
+           None if cfg["preset"] == "explicit" else seed)
+    built = _territories.get(key)
+    if built is None:
+        territory = build_territory(cfg, spawn(seed)["territory"], where)
+        built = _territories[key] = (territory, home_distances(territory))
+        while len(_territories) > TERRITORIES_KEPT:
+            _territories.popitem(last=False)
+    _territories.move_to_end(key)
+    return built
+
+
+def _file_stamps(value) -> tuple:
+    """(path, content hash) of every existing file that a value names, however deeply nested."""
+    if isinstance(value, dict):
+        return tuple(stamp for v in value.values() for stamp in _file_stamps(v))
+    if isinstance(value, list):
+        return tuple(stamp for v in value for stamp in _file_stamps(v))
+    if isinstance(value, str | os.PathLike) and os.path.isfile(value):
+        return ((str(value), hashlib.blake2b(Path(value).read_bytes(), digest_size=16).hexdigest()),)
+    return ()
 
 
 def check(scenario: Scenario) -> None:

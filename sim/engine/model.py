@@ -30,7 +30,7 @@ from sim.engine.streams import spawn
 from sim.engine.timing import Timing
 from sim.engine.travel import Travel
 from sim.scenario.files import Scenario
-from sim.world.agents import CommunityStation, GridWorker, Resident, Specialist, StreetCentre, WindowPool
+from sim.world.agents import CommunityStation, GridWorker, Residents, Specialist, StreetCentre, WindowPool
 from sim.world.policy import DOOR
 from sim.world.rota import Rota
 
@@ -96,7 +96,7 @@ class GovernanceModel(mesa.Model):
         literacy = np.where(self.elderly, cfg["digital_literacy"]["elderly"], cfg["digital_literacy"]["under60"])
         self.literate = rng.random(n) < literacy
         self.walk_kmh = np.where(self.elderly, cfg["elderly_walk_kmh"], cfg["walk_kmh"])
-        self.residents = [Resident(self, i) for i in range(n)]
+        self.residents = Residents(self, n)
 
     def _build_points(self, world) -> None:
         t, pol = self.territory, world.policy

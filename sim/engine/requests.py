@@ -8,6 +8,7 @@ The model keeps open requests alive so that Mesa's weakly referenced event callb
 from __future__ import annotations
 
 from enum import StrEnum
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -82,9 +83,11 @@ def to_frame(requests: list[Request]) -> pd.DataFrame:
     """Per-request table. Segments are accounted when they are scheduled, so a completed request's
     components sum exactly to its latency; an open request's components are those planned so far."""
     comps = np.array([r._components for r in requests], dtype=float).reshape(len(requests), len(COMPONENTS))
+    rows = list(map(attrgetter(*(attribute for _, attribute, _ in TABLE_COLUMNS)), requests))
+    columns = zip(*rows) if rows else ([] for _ in TABLE_COLUMNS)
     frame = pd.DataFrame({
-        column: (pd.array if dtype == "str" else np.array)([getattr(r, attribute) for r in requests], dtype=dtype)
-        for column, attribute, dtype in TABLE_COLUMNS
+        column: (pd.array if dtype == "str" else np.array)(list(values), dtype=dtype)
+        for (column, _, dtype), values in zip(TABLE_COLUMNS, columns)
     })
     for j, name in enumerate(COMPONENTS):
         frame[name] = comps[:, j]

@@ -46,13 +46,13 @@ class InTimeOrder:
             self.model.schedule_event(self._due, at=self.times[0])
 
     def _due(self) -> None:
-        m, times, k = self.model, self.times, self.next
+        m, times, k = self.model, self.times, self.next  # the event fires at times[k]
         while True:
-            m.time = times[k]
             self.take(k)
             k += 1
             if k == len(times) or not times[k] < min(m.horizon, next_event_time(m)):
                 break
+            m.time = times[k]
         self.next = k
         if k < len(times):
             m.schedule_event(self._due, at=times[k])

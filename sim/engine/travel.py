@@ -30,11 +30,18 @@ def home_distances(t: Territory) -> HomeDistances:
     bxy = t.building_xy
     to_streets = t.road_km(bxy, t.street_xy)
     nearest = np.argmin(to_streets, axis=1)
-    return HomeDistances(
+    return _read_only(HomeDistances(
         community=t.road_km_pairs(bxy, t.community_xy[t.building_community]),
         street=t.road_km_pairs(bxy, t.street_xy[t.building_street]),
         nearest_street=nearest, nearest_street_km=to_streets[np.arange(len(bxy)), nearest],
-        grid=t.road_km_pairs(bxy, t.grid_xy[t.building_grid]))
+        grid=t.road_km_pairs(bxy, t.grid_xy[t.building_grid])))
+
+
+def _read_only(km: HomeDistances) -> HomeDistances:
+    """Shared by every model of the territory (`build.py` keeps them per process)."""
+    for value in vars(km).values():
+        value.setflags(write=False)
+    return km
 
 
 def walk_or_ride(km, walk_kmh, cfg: dict, where):

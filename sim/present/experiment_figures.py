@@ -20,47 +20,20 @@ from sim.runs.effects import lookup
 from sim.present.figures import LINE_STYLES, PALETTE, STYLE, FigureFile, save
 from sim.present.fonts import rc
 from sim.present.labels import metric_label
+from sim.present.text import section
 
 COLUMNS = 4  # panels per row of an interaction plot
 VERDICT = {"better": "#2e7d32", "worse": "#c62828", "": "#616161"}
 
-TEXT = {
-    "en": {
-        "main": ("Main effects: each factor's levels, metric by metric",
-                 "Points: the mean of each level over the other factors and the replicates. Bars: the 95% interval "
-                 "of the level's difference from its reference (black point and dashed line: the factor's first "
-                 "level, or the first of each nest of levels), drawn around its mean; a bar that does not reach the "
-                 "dashed line is a real difference, coloured green where better and red where worse. Panels in a row "
-                 "share their scale, so the factors' effects can be compared by eye."),
-        "interaction": ("Interaction of {a} and {b}",
-                        "Each line is one level of {b}; points are the mean of each combination over the other factors "
-                        "and the replicates, with its 95% interval as a pale bar. Parallel lines mean that {a} and {b} act "
-                        "independently; lines that diverge or cross mean that the effect of one depends on the other. "
-                        "The intervals include the luck the replicates share, which cancels in the interaction "
-                        "contrasts of the report's table: judge the interaction there."),
-    },
-    "zh": {
-        "main": ("主效应：各因素各水平下的指标",
-                 "圆点为各水平在其他因素与各次重复上的均值。误差线为该水平与其参照水平（黑点与虚线：因素的第一个水平，"
-                 "嵌套时为每组的第一个水平）之差的95%置信区间，"
-                 "以该水平均值为中心绘制；未触及虚线即为显著差异，绿色表示改善，红色表示变差。同一行各图纵轴刻度相同，"
-                 "可直接比较各因素效应的大小。"),
-        "interaction": ("{a}与{b}的交互作用",
-                        "每条线代表{b}的一个水平；圆点为各组合在其他因素与各次重复上的均值，浅色竖条为其95%置信区间。线条平行表示"
-                        "{a}与{b}的作用相互独立；线条发散或交叉表示一个因素的效应取决于另一个因素。图中区间包含各次重复"
-                        "共有的随机因素，这部分在报告表格的交互作用对比中相互抵消：交互作用是否显著以表格为准。"),
-    },
-}
-
 
 def draw_all(folder: Path, r) -> list[FigureFile]:
     """Draw the experiment `r` (a `sim.studies.experiment.Results`) into `folder`."""
-    text = TEXT[r.lang]
+    t = section("experiment_figures", r.lang)
     with mpl.rc_context(STYLE | rc(r.lang)):
-        written = [save(_main_effects(r), folder, "main_effects", *text["main"])]
+        written = [save(_main_effects(r), folder, "main_effects", t("main.title"), t("main.caption"))]
         for fa, fb in pairs(r):
             x, lines = (fa, fb) if len(r.factors[fa]) >= len(r.factors[fb]) else (fb, fa)
-            title, caption = (s.format(a=x, b=lines) for s in text["interaction"])
+            title, caption = (t(f"interaction.{part}", a=x, b=lines) for part in ("title", "caption"))
             written.append(save(_interaction(r, fa, fb, x), folder, f"interaction_{fa}_{fb}", title, caption))
     return written
 

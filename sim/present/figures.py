@@ -7,6 +7,7 @@ Every bar carries its 95% interval over replicates; each scenario keeps one colo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from matplotlib.lines import Line2D
 
 from sim.measure.distributions import pooled
 from sim.present.fonts import rc
-from sim.present.labels import METRICS, metric_label, words
+from sim.present.labels import METRICS, metric_label
+from sim.present.text import section, text
 from sim.clock import DAY
 from sim.measure.metrics import BAND_LABELS, COMPONENTS, GROUPS, LIFE_CIRCLES_M
 from sim.measure.survey import Z95
@@ -32,85 +34,6 @@ GROUP_METRICS = ("service_radius_km_mean", "latency_days_mean", "trips_per_reque
 STYLE = {"figure.titleweight": "bold", "svg.hashsalt": "jiangbei-sim", "svg.fonttype": "path", "axes.spines.top": False,
          "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3}
 
-TEXT = {
-    "en": {
-        "map": ("Access radius: distance from each building to the nearest point that accepts street items",
-                "Each dot is a residential building, coloured by the road distance to the nearest place where a "
-                "street-level item can be handed in (0 where grid workers accept it at the door). Stars mark the "
-                "street service centre; squares mark community stations, filled where they accept street items."),
-        "map_bar": "Access radius (km)", "street_centre": "Street service centre",
-        "station_accepts": "Community station (accepts street items)",
-        "station_not": "Community station (community items only)", "grid_point": "Grid workstation (door service)",
-        "km": "km", "mean": "mean",
-        "ecdf": ("How far residents go: service radius",
-                 "Share of requests (vertical axis) accepted within a given distance of home (horizontal axis); "
-                 "higher and further left is better. Requests handled online or at the door count as 0 km. "
-                 "Dotted lines: the 5-, 10- and 15-minute life circles (300, 500 and 1,000 m, GB 50180-2018)."),
-        "radius_axis": "Service radius (km)", "share_axis": "Share of requests",
-        "circle": "{m} m",
-        "latency": ("How long until done: latency distribution",
-                    "Left: share of requests done within a given number of days from the need arising. Right: "
-                    "the middle half of requests (box), the median (line), the mean (dot) and 10% to 90% "
-                    "(whiskers)."),
-        "latency_axis": "Latency (days from need to done)",
-        "components": ("Where the time goes: mean latency split into its steps",
-                       "Mean days per request spent in each step from need to done; the bar's length is the "
-                       "mean latency."),
-        "days_axis": "Mean days per request",
-        "trips": ("Trips residents make", "Left: mean trips per request (0 when handled online or at the door). "
-                  "Right: share of requests done with one trip or less (最多跑一次). Error bars: 95% intervals."),
-        "groups": ("Who is left behind: the headline figures by group of residents",
-                   "Top: elderly (60+), working-age employed and other residents. Bottom: by road distance from "
-                   "home to the street service centre. Error bars: 95% intervals over replicates."),
-        "staff": ("What it costs: staff hours per request, by kind of staff",
-                  "Staff time spent per request in the measured window, specialists' travel between the street "
-                  "and the communities included."),
-        "hours_axis": "Staff hours per request",
-        "survey": ("What the telephone survey sees",
-                   "Left: satisfaction as one run's monthly telephone survey estimates it (dot, with the survey's "
-                   "own 95% margin), against the true satisfaction of all residents served (diamond). Right: the "
-                   "difference from the baseline, true (with its 95% interval over replicates) and as a single "
-                   "survey would estimate it (with that survey's 95% margin)."),
-        "survey_est": "Survey estimate (± survey margin)", "survey_true": "True value",
-        "sat_axis": "Satisfied (%)", "diff_axis": "Difference from {base} (percentage points)",
-        "true_diff": "True difference (95% CI)", "survey_diff": "One survey's estimate (± margin)",
-    },
-    "zh": {
-        "map": ("可达半径：各楼栋到最近可受理街道事项地点的距离",
-                "每个点是一栋居民楼，颜色表示到最近可受理街道事项地点的道路距离（网格员上门受理处为0）。"
-                "星号为街道为民服务中心；方块为社区服务站，实心表示可受理街道事项。"),
-        "map_bar": "可达半径（公里）", "street_centre": "街道为民服务中心",
-        "station_accepts": "社区服务站（可受理街道事项）", "station_not": "社区服务站（仅社区事项）",
-        "grid_point": "网格工作站（上门服务）", "km": "公里", "mean": "均值",
-        "ecdf": ("居民要走多远：服务半径",
-                 "纵轴为在距家一定距离（横轴）内受理的事项占比，曲线越高、越靠左越好。网上办理或上门受理计为0公里。"
-                 "点线为5、10、15分钟生活圈（300、500、1000米，GB 50180-2018）。"),
-        "radius_axis": "服务半径（公里）", "share_axis": "事项占比", "circle": "{m}米",
-        "latency": ("多久办结：办结时长分布",
-                    "左：从需求产生起在一定天数内办结的事项占比。右：箱体为中间一半事项，横线为中位数，圆点为均值，"
-                    "须线为10%至90%分位。"),
-        "latency_axis": "办结时长（从需求到办结，天）",
-        "components": ("时间花在哪里：平均办结时长的环节构成",
-                       "每件事项在各环节平均花费的天数；条形总长即平均办结时长。"),
-        "days_axis": "每件平均天数",
-        "trips": ("居民跑动次数",
-                  "左：每件事项的平均跑动次数（网上或上门办理为0）。右：最多跑一次的事项占比。"
-                  "误差线为95%置信区间。"),
-        "groups": ("谁被落下：分群体的主要指标",
-                   "上：老年人（60岁以上）、在职人员和其他居民。下：按住处到街道中心的道路距离分组。"
-                   "误差线为各次重复的95%置信区间。"),
-        "staff": ("成本：每件事项的工作人员工时（按人员类别）",
-                  "测量期内每件事项耗用的工作人员时间，含授权专员往返街道与社区的路途时间。"),
-        "hours_axis": "每件工时（小时）",
-        "survey": ("电话调查看到了什么",
-                   "左：单次模拟中每月电话调查估计的满意度（圆点，附调查自身的95%误差范围）与全部服务对象的真实满意度（菱形）。"
-                   "右：与基准的差异，真实差异（附各次重复的95%置信区间）与单次调查估计的差异（附该调查的95%误差范围）。"),
-        "survey_est": "调查估计（± 调查误差）", "survey_true": "真实值",
-        "sat_axis": "满意（%）", "diff_axis": "与{base}之差（百分点）",
-        "true_diff": "真实差异（95%置信区间）", "survey_diff": "单次调查估计（± 误差）",
-    },
-}
-
 
 @dataclass(frozen=True)
 class FigureFile:
@@ -123,7 +46,7 @@ class FigureFile:
 
 def draw_all(folder: Path, c) -> list[FigureFile]:
     """Draw every figure of the comparison `c` (a `sim.studies.compare.Comparison`) into `folder`."""
-    text = TEXT[c.lang]
+    t = section("figures", c.lang)
     drawers = [("access_map", "map", _access_map), ("service_radius_ecdf", "ecdf", _service_radius),
                ("latency", "latency", _latency), ("latency_components", "components", _components),
                ("trips", "trips", _trips), ("by_group", "groups", _by_group), ("staff", "staff", _staff),
@@ -131,9 +54,9 @@ def draw_all(folder: Path, c) -> list[FigureFile]:
     written = []
     with mpl.rc_context(STYLE | rc(c.lang)):
         for name, key, draw in drawers:
-            fig = draw(c, text)
+            fig = draw(c, t)
             if fig is not None:
-                written.append(save(fig, folder, name, *text[key]))
+                written.append(save(fig, folder, name, t(f"{key}.title"), t(f"{key}.caption")))
     return written
 
 
@@ -155,7 +78,7 @@ def _cell(c, label: str, metric: str) -> tuple[float, float]:
     return (math.nan, math.nan) if row is None else (row["mean"], row["half_width"])
 
 
-def _access_map(c, text: dict) -> Figure | None:
+def _access_map(c, t: Callable[..., str]) -> Figure | None:
     maps = {label: c.maps[label] for label in c.labels if label in c.maps}
     if not maps:
         return None
@@ -174,17 +97,17 @@ def _access_map(c, text: dict) -> Figure | None:
                    c="#08306b" if m.community_accepts else "white")
         ax.scatter(*m.street_xy.T, marker="*", s=260, c="black", edgecolors="white", linewidths=0.8, zorder=5)
         mean, _ = _cell(c, label, "access_radius_km.mean")
-        ax.set_title(f"{c.short[label]}\n{text['mean']} {mean:.2f} {text['km']}", fontsize=10)
+        ax.set_title(f"{c.short[label]}\n{t('mean')} {mean:.2f} {t('km')}", fontsize=10)
         ax.set_aspect("equal")
         ax.grid(False)
-        ax.set_xlabel(text["km"])
-    axes[0].set_ylabel(text["km"])
-    fig.colorbar(scatter, ax=list(axes), label=text["map_bar"], shrink=0.6)
+        ax.set_xlabel(t("km"))
+    axes[0].set_ylabel(t("km"))
+    fig.colorbar(scatter, ax=list(axes), label=t("map_bar"), shrink=0.6)
     handles = [
-        Line2D([], [], marker="*", ls="", ms=14, mfc="black", mec="white", label=text["street_centre"]),
-        Line2D([], [], marker="s", ls="", ms=7, mfc="#08306b", mec="#08306b", label=text["station_accepts"]),
-        Line2D([], [], marker="s", ls="", ms=7, mfc="white", mec="#08306b", label=text["station_not"]),
-        Line2D([], [], marker="^", ls="", ms=6, mfc="#2c7fb8", mec="#2c7fb8", label=text["grid_point"]),
+        Line2D([], [], marker="*", ls="", ms=14, mfc="black", mec="white", label=t("street_centre")),
+        Line2D([], [], marker="s", ls="", ms=7, mfc="#08306b", mec="#08306b", label=t("station_accepts")),
+        Line2D([], [], marker="s", ls="", ms=7, mfc="white", mec="#08306b", label=t("station_not")),
+        Line2D([], [], marker="^", ls="", ms=6, mfc="#2c7fb8", mec="#2c7fb8", label=t("grid_point")),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
     return fig
@@ -206,7 +129,7 @@ def _distribution_lines(c, ax, key: str) -> float:
     return limit
 
 
-def _service_radius(c, text: dict) -> Figure:
+def _service_radius(c, t: Callable[..., str]) -> Figure:
     """Square-root distance axis: the life circles within 1 km get room, the long tail still shows."""
     fig = Figure(figsize=(9, 5.2), layout="constrained")
     ax = fig.subplots()
@@ -216,26 +139,26 @@ def _service_radius(c, text: dict) -> Figure:
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     for metres in LIFE_CIRCLES_M:
         ax.axvline(metres / 1000, color="grey", ls=":", lw=1.2)
-        ax.text(metres / 1000, 0.02, " " + text["circle"].format(m=metres), rotation=90, ha="right", va="bottom",
+        ax.text(metres / 1000, 0.02, " " + t("circle", m=metres), rotation=90, ha="right", va="bottom",
                 fontsize=8, color="dimgrey")
     ax.set_xlim(0, limit)
     ax.set_ylim(0, 1.0)
     ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
-    ax.set_xlabel(text["radius_axis"])
-    ax.set_ylabel(text["share_axis"])
+    ax.set_xlabel(t("radius_axis"))
+    ax.set_ylabel(t("share_axis"))
     ax.legend(loc="lower right")
     return fig
 
 
-def _latency(c, text: dict) -> Figure:
+def _latency(c, t: Callable[..., str]) -> Figure:
     fig = Figure(figsize=(11, 5), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=(3, 2))
     limit = _distribution_lines(c, left, "latency_days")
     left.set_xlim(0, max(limit, 1.0))
     left.set_ylim(0, 1.0)
     left.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
-    left.set_xlabel(text["latency_axis"])
-    left.set_ylabel(text["share_axis"])
+    left.set_xlabel(t("latency_axis"))
+    left.set_ylabel(t("share_axis"))
     left.legend(loc="lower right")
     boxes, colours = [], []
     for label in c.labels:
@@ -255,12 +178,11 @@ def _latency(c, text: dict) -> Figure:
             patch.set_facecolor(colour)
             patch.set_alpha(0.7)
         right.invert_yaxis()
-    right.set_xlabel(text["latency_axis"])
+    right.set_xlabel(t("latency_axis"))
     return fig
 
 
-def _components(c, text: dict) -> Figure:
-    names = words(c.lang)["components"]
+def _components(c, t: Callable[..., str]) -> Figure:
     fig = Figure(figsize=(10, 1.1 * len(c.labels) + 2.2), layout="constrained")
     ax = fig.subplots()
     colours = mpl.colormaps["tab20"].colors
@@ -269,7 +191,8 @@ def _components(c, text: dict) -> Figure:
     for k, component in enumerate(COMPONENTS):
         days = np.array([_cell(c, label, f"latency_days.components.{component}")[0] for label in c.labels])
         days = np.nan_to_num(days) / DAY
-        ax.barh(y, days, left=left, color=colours[k * 2 % len(colours)], label=names[component], height=0.6)
+        ax.barh(y, days, left=left, color=colours[k * 2 % len(colours)], height=0.6,
+                label=text(f"words.components.{component}", c.lang))
         for yi, (x0, w) in enumerate(zip(left, days)):
             if w > 0.06 * max(left.max() + days.max(), 1e-9):
                 ax.text(x0 + w / 2, yi, f"{w:.1f}", ha="center", va="center", fontsize=8)
@@ -278,7 +201,7 @@ def _components(c, text: dict) -> Figure:
         ax.text(total, yi, f"  {total:.1f}", va="center", fontsize=9)
     ax.set_yticks(y, [c.short[label] for label in c.labels])
     ax.invert_yaxis()
-    ax.set_xlabel(text["days_axis"])
+    ax.set_xlabel(t("days_axis"))
     ax.set_xlim(0, left.max() * 1.12 if left.max() > 0 else 1)
     fig.legend(loc="outside lower center", ncol=4, frameon=False, fontsize=9)
     ax.grid(axis="y", visible=False)
@@ -297,7 +220,7 @@ def _scenario_bars(c, ax, metric: str, percent: bool = False) -> None:
     ax.grid(axis="x", visible=False)
 
 
-def _trips(c, text: dict) -> Figure:
+def _trips(c, t: Callable[..., str]) -> Figure:
     fig = Figure(figsize=(11, 4.8), layout="constrained")
     left, right = fig.subplots(1, 2)
     _scenario_bars(c, left, "trips_per_request")
@@ -306,10 +229,10 @@ def _trips(c, text: dict) -> Figure:
     return fig
 
 
-def _by_group(c, text: dict) -> Figure:
-    w = words(c.lang)
-    rows = [(list(GROUPS), [w["groups"][g] for g in GROUPS], "by_group.{}", w["group"]),
-            (list(BAND_LABELS), list(BAND_LABELS), "by_group.distance_band.{}", w["distance_band"])]
+def _by_group(c, t: Callable[..., str]) -> Figure:
+    w = section("words", c.lang)
+    rows = [(list(GROUPS), [w(f"groups.{g}") for g in GROUPS], "by_group.{}", w("group")),
+            (list(BAND_LABELS), list(BAND_LABELS), "by_group.distance_band.{}", w("distance_band"))]
     heads = {"service_radius_km_mean": "service_radius_km.mean", "latency_days_mean": "latency_days.mean",
              "trips_per_request": "trips_per_request"}
     fig = Figure(figsize=(13, 8), layout="constrained")
@@ -332,8 +255,7 @@ def _by_group(c, text: dict) -> Figure:
     return fig
 
 
-def _staff(c, text: dict) -> Figure:
-    names = words(c.lang)["staff"]
+def _staff(c, t: Callable[..., str]) -> Figure:
     per_request = {
         "street": "staff.street.hours_per_request", "community": "staff.community.hours_per_request",
         "specialist": "staff.specialist.window_hours_per_request",
@@ -346,20 +268,20 @@ def _staff(c, text: dict) -> Figure:
     colours = mpl.colormaps["Set2"].colors
     for k, kind in enumerate(STAFF_KINDS):
         hours = np.nan_to_num([_cell(c, label, per_request[kind])[0] for label in c.labels])
-        ax.bar(x, hours, 0.6, bottom=bottom, color=colours[k], label=names[kind],
+        ax.bar(x, hours, 0.6, bottom=bottom, color=colours[k], label=text(f"words.staff.{kind}", c.lang),
                hatch="//" if kind == "specialist_travel" else None, edgecolor="white")
         bottom += hours
     totals = [_cell(c, label, "staff_hours_per_request") for label in c.labels]
     ax.errorbar(x, [m for m, _ in totals], yerr=[np.nan_to_num(h) for _, h in totals], fmt="none", ecolor="black",
                 capsize=4)
     ax.set_xticks(x, [c.short[label] for label in c.labels])
-    ax.set_ylabel(text["hours_axis"])
+    ax.set_ylabel(t("hours_axis"))
     ax.legend(frameon=False, fontsize=9)
     ax.grid(axis="x", visible=False)
     return fig
 
 
-def _survey(c, text: dict) -> Figure | None:
+def _survey(c, t: Callable[..., str]) -> Figure | None:
     if c.survey.empty and all(c.cell(label, "survey.satisfaction.estimate") is None for label in c.labels):
         return None
     fig = Figure(figsize=(11 if len(c.survey) else 6, 4.8), layout="constrained")
@@ -371,28 +293,28 @@ def _survey(c, text: dict) -> Figure | None:
         se, _ = _cell(c, label, "survey.satisfaction.se")
         true, _ = _cell(c, label, "survey.satisfaction.true")
         left.errorbar(k - 0.1, est * 100, yerr=Z95 * se * 100, fmt="o", color=_colour(c, label), capsize=4,
-                      label=text["survey_est"] if k == 0 else None)
-        left.plot(k + 0.1, true * 100, "D", color="black", label=text["survey_true"] if k == 0 else None)
+                      label=t("survey_est") if k == 0 else None)
+        left.plot(k + 0.1, true * 100, "D", color="black", label=t("survey_true") if k == 0 else None)
     left.set_xticks(x, [c.short[label] for label in c.labels], fontsize=9)
     left.set_xlim(-0.6, len(c.labels) - 0.4)
-    left.set_ylabel(text["sat_axis"])
+    left.set_ylabel(t("sat_axis"))
     left.legend(frameon=False, fontsize=9)
     left.grid(axis="x", visible=False)
     if len(c.survey):
-        _survey_differences(c, axes[1], text)
+        _survey_differences(c, axes[1], t)
     return fig
 
 
-def _survey_differences(c, right, text: dict) -> None:
+def _survey_differences(c, right, t: Callable[..., str]) -> None:
     for k, row in enumerate(c.survey.itertuples()):
         colour = _colour(c, row.label)
         right.errorbar(k - 0.1, row.true_diff * 100, yerr=np.nan_to_num(row.true_high - row.true_diff) * 100,
-                       fmt="D", color="black", capsize=4, label=text["true_diff"] if k == 0 else None)
+                       fmt="D", color="black", capsize=4, label=t("true_diff") if k == 0 else None)
         right.errorbar(k + 0.1, row.survey_diff * 100, yerr=np.nan_to_num(row.survey_margin) * 100, fmt="o",
-                       color=colour, capsize=4, label=text["survey_diff"] if k == 0 else None)
+                       color=colour, capsize=4, label=t("survey_diff") if k == 0 else None)
     right.axhline(0, color="grey", lw=1)
     right.set_xticks(np.arange(len(c.survey)), [c.short[label] for label in c.survey["label"]], fontsize=9)
     right.set_xlim(-0.6, len(c.survey) - 0.4)
-    right.set_ylabel(text["diff_axis"].format(base=c.short[c.labels[0]]))
+    right.set_ylabel(t("diff_axis", base=c.short[c.labels[0]]))
     right.legend(frameon=False, fontsize=9)
     right.grid(axis="x", visible=False)

@@ -9,68 +9,15 @@ from __future__ import annotations
 import base64
 import html
 import math
+from collections.abc import Callable
 from pathlib import Path
 
-from sim.present.labels import HEADLINE, metric_label, pad, scenario_name, value_text, width, words
+from sim.present.labels import HEADLINE, metric_label, pad, scenario_name, value_text, width
 from sim.measure.metrics import BAND_LABELS
 from sim.present.reading import caveats, findings, left_behind, survey_notes
+from sim.present.text import section, text
 
-TEXT = {
-    "en": {
-        "title": "Comparing authorisation models: {names}",
-        "generated": "Generated {when} by `{command}`.",
-        "compared": "What was compared", "reading": "The reading", "tables": "The numbers",
-        "behind": "Who is left behind", "figures": "Figures", "survey": "The telephone survey",
-        "reproduce": "How to reproduce",
-        "columns": ("Scenario", "中文", "File", "What it means", "Runs"),
-        "runs": "{ok} of {total}",
-        "method": ("Territory: {territory}. Each scenario was simulated {r} times. Replicate r of every scenario uses "
-                   "the same seed, so the same residents have the same needs at the same moments in every scenario "
-                   "(common random numbers): differences come from the policy, not from luck. Each run simulates "
-                   "{warmup:g} weeks of warm-up, {weeks:g} measured weeks and {drain:g} more weeks for open requests "
-                   "to finish; the figures count requests whose need arose in the measured window. Intervals are 95% "
-                   "Student-t intervals over the replicates; a difference is real (marked *) when its interval "
-                   "excludes 0."),
-        "territory": "{streets}, {population:,} residents", "one_street": "{name} street",
-        "streets": "{k} streets ({names})", "sep": ", ",
-        "survey_intro": ("Each run also simulates the monthly telephone survey of residents served that Dingshan's "
-                         "third-party evaluation uses: a sample of about {n:,.0f} respondents per run, each answering "
-                         "with a chance driven by their own latency, trips and distance. The simulation knows every "
-                         "resident's true satisfaction, so it can tell whether a survey of that size would detect "
-                         "the differences between models."),
-        "files": ("`runs.csv` / `runs.parquet`: one row per run (scenario, replicate, seed, every metric). "
-                  "`summary.csv`: scenario × metric means, 95% intervals and paired differences. "
-                  "`manifest.json`: scenario files and their hashes, resolved values, seeds, package versions, "
-                  "git commit, start and end time. `runs/<scenario>__r<k>/`: each run's metrics."),
-        "seeds": "Seeds: root {root}; replicate seeds {seeds}.",
-        "marks": "(real differences highlighted: green = better, red = worse)",
-        "svg": "SVG",
-    },
-    "zh": {
-        "title": "授权模式比较：{names}",
-        "generated": "生成于 {when}，命令：`{command}`。",
-        "compared": "比较对象", "reading": "结论解读", "tables": "数据表", "behind": "谁被落下",
-        "figures": "图表", "survey": "电话满意度调查", "reproduce": "如何复现",
-        "columns": ("情景", "English", "文件", "含义", "模拟次数"),
-        "runs": "{ok}/{total}",
-        "method": ("区域：{territory}。每个情景模拟{r}次。各情景的第r次重复使用同一随机种子，因此同一居民在每个情景中"
-                   "于同一时刻产生同样的需求（公共随机数）：差异来自政策而非运气。每次模拟包括{warmup:g}周预热、"
-                   "{weeks:g}周测量期和{drain:g}周收尾；指标只统计需求产生于测量期内的事项。"
-                   "区间为各次重复的95% t置信区间；区间不含0的差异为显著差异（标 *）。"),
-        "territory": "{streets}，{population:,}名居民", "one_street": "{name}",
-        "streets": "{k}个街道（{names}）", "sep": "、",
-        "survey_intro": ("每次模拟还包括定山街道第三方评估采用的每月电话回访：每次模拟约{n:,.0f}名受访者，"
-                         "每人是否满意取决于其自身的办结时长、跑动次数和距离。模拟知道每位居民的真实满意度，"
-                         "因此可以判断这样规模的调查能否发现模式之间的差异。"),
-        "files": ("`runs.csv` / `runs.parquet`：每次模拟一行（情景、重复、种子、全部指标）。"
-                  "`summary.csv`：情景×指标的均值、95%置信区间与配对差异。"
-                  "`manifest.json`：情景文件及其哈希、解析后的参数、种子、软件包版本、git 提交、起止时间。"
-                  "`runs/<情景>__r<k>/`：每次模拟的指标。"),
-        "seeds": "随机种子：根种子 {root}；各次重复的种子 {seeds}。",
-        "marks": "（显著差异已标出：绿色 = 改善，红色 = 变差）",
-        "svg": "SVG",
-    },
-}
+COLUMNS = ("scenario", "other_name", "file", "meaning", "runs")  # report.columns.* of the scenarios table
 
 
 # ---- the two tables ------------------------------------------------------------------------------
@@ -85,18 +32,18 @@ def _rows(c, labels: list[str]):
 
 def means_table(c) -> tuple[str, list[str], list[list[str]]]:
     """Title, header and rows: each scenario's mean ± half-width of its 95% interval."""
-    w = words(c.lang)
+    w = section("words", c.lang)
     rows = [[metric_label(m, c.lang)] + [_mean_text(cell, m.unit, c.lang) for cell in cells]
             for m, cells in _rows(c, c.labels)]
-    return w["means_title"].format(n=c.replicates), [w["metric"]] + [c.short[lb] for lb in c.labels], rows
+    return w("means_title", n=c.replicates), [w("metric")] + [c.short[lb] for lb in c.labels], rows
 
 
 def diff_table(c) -> tuple[str, list[str], list[list[str]]]:
     """Title, header and rows: paired difference from the baseline with its interval; * when real."""
-    w = words(c.lang)
+    w = section("words", c.lang)
     rows = [[metric_label(m, c.lang, diff=True)] + [_diff_text(cell, m.unit, c.lang) for cell in cells]
             for m, cells in _rows(c, c.labels[1:])]
-    return w["diff_title"].format(base=c.short[c.labels[0]]), [w["metric"]] + [c.short[lb] for lb in c.labels[1:]], rows
+    return w("diff_title", base=c.short[c.labels[0]]), [w("metric")] + [c.short[lb] for lb in c.labels[1:]], rows
 
 
 def diff_marks(c) -> list[list[str]]:
@@ -106,31 +53,31 @@ def diff_marks(c) -> list[list[str]]:
 
 
 def _mean_text(cell, unit: str, lang: str) -> str:
-    return words(lang)["na"] if cell is None else mean_text(cell["n"], cell["mean"], cell["half_width"], unit, lang)
+    return text("words.na", lang) if cell is None else mean_text(cell["n"], cell["mean"], cell["half_width"], unit, lang)
 
 
 def _diff_text(cell, unit: str, lang: str) -> str:
-    return words(lang)["na"] if cell is None else \
+    return text("words.na", lang) if cell is None else \
         diff_text(cell["diff_n"], cell["diff"], cell["diff_half_width"], bool(cell["real"]), unit, lang)
 
 
 def mean_text(n: int, mean: float, half_width: float, unit: str, lang: str) -> str:
     """'1.23 ± 0.10': a mean and the half-width of its 95% interval (n/a without values)."""
     if n == 0:
-        return words(lang)["na"]
-    text = value_text(mean, unit, lang)
-    return text if not math.isfinite(half_width) else f"{text} ± {value_text(half_width, unit, lang, diff=True)}"
+        return text("words.na", lang)
+    written = value_text(mean, unit, lang)
+    return written if not math.isfinite(half_width) else f"{written} ± {value_text(half_width, unit, lang, diff=True)}"
 
 
 def diff_text(n: int, diff: float, half_width: float, real: bool, unit: str, lang: str) -> str:
     """'+0.40 [+0.10, +0.70] *': a difference, its 95% interval, and * when the interval excludes 0."""
     if n == 0:
-        return words(lang)["na"]
-    text = value_text(diff, unit, lang, diff=True, signed=True)
+        return text("words.na", lang)
+    written = value_text(diff, unit, lang, diff=True, signed=True)
     if not math.isfinite(half_width):
-        return text
+        return written
     low, high = (value_text(v, unit, lang, diff=True, signed=True) for v in (diff - half_width, diff + half_width))
-    return f"{text} [{low}, {high}]" + (" *" if real else "")
+    return f"{written} [{low}, {high}]" + (" *" if real else "")
 
 
 def text_table(title: str, header: list[str], rows: list[list[str]]) -> str:
@@ -156,54 +103,54 @@ def blocks(c, figures: list) -> list[tuple]:
     ("figure", f). Marks ('better', 'worse', '') colour the cells of the differences table.
 
     A list item is a sentence, or (lead, sentences) for a nested list."""
-    t = TEXT[c.lang]
+    t = section("report", c.lang)
     run = c.scenarios[c.labels[0]]["run"]
     ok = c.runs[c.runs["status"] == "ok"].groupby("label").size()
     other = "en" if c.lang == "zh" else "zh"
     command = " ".join(c.command) if c.command else "sim.studies.compare.compare(...)"
 
     out: list[tuple] = [
-        ("h1", t["title"].format(names=t["sep"].join(c.short[lb] for lb in c.labels))),
-        ("p", t["generated"].format(when=c.started.strftime("%Y-%m-%d %H:%M UTC"), command=command)),
-        ("h2", t["compared"]),
-        ("table", list(t["columns"]), [
+        ("h1", t("title", names=t("sep").join(c.short[lb] for lb in c.labels))),
+        ("p", t("generated", when=c.started.strftime("%Y-%m-%d %H:%M UTC"), command=command)),
+        ("h2", t("compared")),
+        ("table", [t(f"columns.{k}") for k in COLUMNS], [
             [c.names[lb], scenario_name(c.scenarios[lb]["meta"], other), f"`{c.paths[lb]}`",
              c.scenarios[lb]["meta"].get("description_zh" if c.lang == "zh" else "description",
                                          c.scenarios[lb]["meta"]["description"]),
-             t["runs"].format(ok=int(ok.get(lb, 0)), total=c.replicates)] for lb in c.labels]),
-        ("p", t["method"].format(territory=_territory(c, t), r=c.replicates, warmup=run["warmup_weeks"],
+             t("runs", ok=int(ok.get(lb, 0)), total=c.replicates)] for lb in c.labels]),
+        ("p", t("method", territory=_territory(c, t), r=c.replicates, warmup=run["warmup_weeks"],
                                  weeks=run["weeks"], drain=run["drain_weeks"])),
     ]
     notes = caveats(c)
     if notes:
         out.append(("ul", notes))
-    out += [("h2", t["reading"]), ("ul", findings(c) or ["—"])]
-    out += [("h2", t["tables"])]
+    out += [("h2", t("reading")), ("ul", findings(c) or ["—"])]
+    out += [("h2", t("tables"))]
     title, header, rows = means_table(c)
     out += [("p", f"**{title}**"), ("table", header, rows)]
     if len(c.labels) > 1:
         title, header, rows = diff_table(c)
-        out += [("p", f"**{title}** {t['marks']}"), ("table", header, rows, diff_marks(c))]
-    out += [("h2", t["behind"]), ("ul", left_behind(c, BAND_LABELS[-1]))]
+        out += [("p", f"**{title}** {t('marks')}"), ("table", header, rows, diff_marks(c))]
+    out += [("h2", t("behind")), ("ul", left_behind(c, BAND_LABELS[-1]))]
     survey = survey_notes(c)
     if survey:
         n = float(c.runs["survey.n"].mean())
-        out += [("h2", t["survey"]), ("p", t["survey_intro"].format(n=n)), ("ul", survey)]
-    out += [("h2", t["figures"])] + [("figure", f) for f in figures]
-    out += [("h2", t["reproduce"]), ("p", f"`{command}`"), ("p", t["files"]),
-            ("p", t["seeds"].format(root=c.root_seed, seeds=", ".join(map(str, c.seeds))))]
+        out += [("h2", t("survey")), ("p", t("survey_intro", n=n)), ("ul", survey)]
+    out += [("h2", t("figures"))] + [("figure", f) for f in figures]
+    out += [("h2", t("reproduce")), ("p", f"`{command}`"), ("p", t("files")),
+            ("p", t("seeds", root=c.root_seed, seeds=", ".join(map(str, c.seeds))))]
     return out
 
 
-def _territory(c, t: dict) -> str:
+def _territory(c, t: Callable[..., str]) -> str:
     """'Dingshan street, 220,000 residents', from the baseline's map (its first finished model)."""
     if not c.maps:
         return "—"
     m = c.maps.get(c.labels[0]) or next(iter(c.maps.values()))
     names = m.street_names[c.lang]
-    streets = t["one_street"].format(name=names[0]) if len(names) == 1 else \
-        t["streets"].format(k=len(names), names=t["sep"].join(names))
-    return t["territory"].format(streets=streets, population=int(m.building_pop.sum()))
+    streets = t("one_street", name=names[0]) if len(names) == 1 else \
+        t("streets", k=len(names), names=t("sep").join(names))
+    return t("territory", streets=streets, population=int(m.building_pop.sum()))
 
 
 def markdown(items: list[tuple]) -> str:

@@ -35,7 +35,7 @@ STAGING = ".sim-staging-"  # prefix of what is being written, renamed into place
 OLD = ".sim-old-"  # prefix of what a rename just replaced, removed right after
 
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "networkx", "scipy", "sweetpea", "matplotlib", "mplfonts", "dask",
-            "distributed", "tqdm", "solara")
+            "distributed", "tqdm", "solara", "SALib", "ema_workbench", "statsmodels")
 
 
 def package_versions() -> dict[str, str]:

@@ -21,6 +21,7 @@ from sim.clock import DAYS as WEEKDAY_NAMES
 from sim.clock import SPEC_FORMAT, parse_spec
 from sim.errors import ScenarioError
 from sim.scenario.queue_reduction import reduce_to_queue
+from sim.scenario.ranges import Range, parse_ranges
 from sim.scenario.tables import file_digest
 
 CHANNELS = ("street", "community", "grid", "building", "terminal", "online")
@@ -37,7 +38,7 @@ OPTIONAL_TABLES = {"validation"}  # tables a scenario may leave out altogether
 class Spec:
     """One leaf of the schema: a kind and its limits."""
 
-    kind: str  # bool | int | number | str | scalar | path | enum | list_enum | list_str | calendar_specs
+    kind: str  # bool | int | number | str | scalar | path | enum | list_enum | list_str | calendar_specs | range
     lo: float | None = None
     hi: float | None = None
     choices: tuple[str, ...] = ()
@@ -217,6 +218,7 @@ SCHEMA: dict = {
         "satisfaction": MapOf(COEF, keys=("intercept", "per_day", "per_trip", "per_km")),
         "awareness": MapOf(SHARE, keys=("base", "local")),
     },
+    "ranges": MapOf(Spec("range"), optional=True),  # plausible range of each assumption (sim.scenario.ranges)
 }
 
 
@@ -227,6 +229,7 @@ class Scenario:
     values: dict
     origin: dict[str, str]
     files: list[Path] = field(default_factory=list)
+    ranges: list[Range] = field(default_factory=list)  # the plausible range of each ranged assumption
 
     @property
     def path(self) -> Path:
@@ -424,7 +427,21 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     if "validation" in values:
         reduce_to_queue(scenario)
     _check_calendar_names(scenario)
+    scenario.ranges = parse_ranges(scenario, spec_at)
     return scenario
+
+
+def spec_at(dotted: str) -> Spec | None:
+    """The schema's Spec of a dotted key (through tables of free keys), or None."""
+    node: Any = SCHEMA
+    for part in dotted.split("."):
+        if isinstance(node, MapOf):
+            node = node.value if not node.keys or part in node.keys else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node if isinstance(node, Spec) else None
 
 
 def _check(sc: Scenario, data: Any, schema: Any, prefix: str) -> None:
@@ -471,6 +488,8 @@ def _check_leaf(sc: Scenario, value: Any, spec: Spec, dotted: str) -> None:
         ok = ok and (spec.lo is None or value >= spec.lo) and (spec.hi is None or value <= spec.hi)
     elif spec.kind == "str":
         ok = isinstance(value, str) and len(value) <= 10_000
+    elif spec.kind == "range":
+        ok = isinstance(value, dict)  # its contents are checked by sim.scenario.ranges
     elif spec.kind == "scalar":
         ok = isinstance(value, (str, int, float, bool))
     elif spec.kind == "path":

@@ -22,3 +22,4 @@ def reduce_to_queue(scenario) -> None:
     v["points"]["street"]["windows"] = q["street_windows"]
     v["handoff"]["referral_share"] = q["forward_share"]
     v["catalogue"]["demand_scale"] = 1.0
+    v.pop("ranges", None)  # a theory check, not a world with uncertain assumptions

@@ -17,7 +17,8 @@ from typing import Callable
 import solara
 
 from sim.clock import DAY
-from sim.present.labels import TERMS, app_words, scenario_name
+from sim.present.labels import app_words, scenario_name
+from sim.present.text import keys, text
 from sim.scenario.files import load
 from sim.teaching.live import AS_FILE, NONE, OFF, ON, LiveModel, policies
 from sim.teaching.stream import SETTLED, Stream, scene
@@ -27,6 +28,7 @@ SCALE = float(os.environ.get("SIM_APP_SCALE", "0.02"))
 TEACHING_DEMAND = max(1, round(1 / SCALE))  # the cut-down street's windows then see the whole street's load
 START = (7 * 24 + 8) * 60 + 40  # a run is shown from Monday of week 2 at 08:40: the weekend's needs set off
 LOG = logging.getLogger(__name__)
+QUESTIONS = [(7 * 24 + 10) * 60, (8 * 24 + 11) * 60, (12 * 24 + 11) * 60, (28 * 24 + 12) * 60]  # moments to watch
 
 lang = solara.reactive("en")
 
@@ -197,21 +199,23 @@ def About(open_: bool, on_close, on_jump):
                          scrollable=True):
         with solara.v.Card(class_="sim-about"):
             with solara.v.CardText():
-                for head, text in w["about_sections"]:
+                for head, body in w["about_sections"]:
                     solara.HTML(tag="h3", unsafe_innerHTML=head)
-                    solara.HTML(tag="p", unsafe_innerHTML=text)
+                    solara.HTML(tag="p", unsafe_innerHTML=body)
                 solara.HTML(tag="h3", unsafe_innerHTML=w["policies_title"])
                 for name in policies(SCENARIO_DIR):
                     meta = load(SCENARIO_DIR / f"{name}.toml").values["meta"]
                     line = meta.get("description_zh" if zh else "description", "")
                     solara.HTML(tag="p", unsafe_innerHTML=f"<b>{scenario_name(meta, lang.value, short=True)}</b>: {line}")
                 solara.HTML(tag="h3", unsafe_innerHTML=w["questions_title"])
-                for t, question in w["questions"]:
+                for t, question in zip(QUESTIONS, w["questions"]):
                     with solara.Row(style={"align-items": "center"}):
                         solara.Button(w["go_there"], on_click=lambda t=t: on_jump(t), small=True, outlined=True,
                                       classes=["sim-btn", "sim-go"])
                         solara.Text(question, style={"font-size": "15px"})
-                terms = "; ".join(f"{zh_} {en}" if not zh else zh_ for en, zh_ in TERMS.values())
+                solara.HTML(tag="h3", unsafe_innerHTML=w["glossary"])
+                terms = "; ".join(text(f"term.{k}", "zh") + ("" if zh else " " + text(f"term.{k}", "en"))
+                                  for k in keys("term"))
                 solara.HTML(tag="p", unsafe_innerHTML=terms)
             with solara.v.CardActions():
                 solara.Button(w["close"], on_click=on_close, classes=["sim-btn", "sim-close"])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
+from collections.abc import Sequence
 
 import mesa
 import numpy as np
@@ -91,11 +93,53 @@ class CommunityStation(ServicePoint):
 
 
 class Resident(mesa.Agent):
-    """A resident; attributes live in the model's arrays (indexed by `index`) to keep agents light."""
+    """A resident as a Mesa agent; attributes live in the model's arrays (indexed by `index`)."""
 
     def __init__(self, model, index: int):
         super().__init__(model)
         self.index = index
+
+    @property
+    def home(self) -> int:
+        return int(self.model.home[self.index])
+
+    @property
+    def elderly(self) -> bool:
+        return bool(self.model.elderly[self.index])
+
+    @property
+    def employed(self) -> bool:
+        return bool(self.model.employed[self.index])
+
+    @property
+    def literate(self) -> bool:
+        return bool(self.model.literate[self.index])
+
+
+class Residents(Sequence):
+    """All residents of a model, kept as the model's arrays: making and registering 220,000 Mesa
+    agents took most of a street run's set-up, and the engine reads residents by index, in bulk.
+    `residents[i]` is resident i as a Mesa agent, made and registered with the model the first
+    time it is asked for (the same agent every time after)."""
+
+    def __init__(self, model, count: int):
+        self.model, self.count = model, count
+        self._agents: dict[int, Resident] = {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self.count))]
+        k = operator.index(i)
+        if not -self.count <= k < self.count:
+            raise IndexError(f"resident {i} of {self.count}")
+        k %= self.count
+        agent = self._agents.get(k)
+        if agent is None:
+            agent = self._agents[k] = Resident(self.model, k)
+        return agent
 
 
 class GridWorker(mesa.Agent):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -58,6 +59,11 @@ class Calendar:
         ]
         return Calendar(tuple(_merge(out)))
 
+    @cached_property
+    def _ends(self) -> list[float]:
+        """Interval ends within the week, sorted: `session` is asked very often."""
+        return [e for _, e in self.intervals]
+
     def session(self, t: float) -> tuple[float, float]:
         """The open interval containing t, or else the next one: (start, end) in absolute minutes;
         (inf, inf) for a calendar that is never open."""
@@ -65,8 +71,7 @@ class Calendar:
             return math.inf, math.inf
         week = math.floor(t / WEEK)
         tw = t - week * WEEK
-        ends = [e for _, e in self.intervals]
-        i = bisect.bisect_right(ends, tw)
+        i = bisect.bisect_right(self._ends, tw)
         if i == len(self.intervals):
             week, i = week + 1, 0
         s, e = self.intervals[i]

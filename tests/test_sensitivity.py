@@ -1,0 +1,207 @@
+"""The sensitivity study: the uncertainty space as data, SALib's indices recovering known answers
+on analytic functions, a small study that writes every output file and resumes after a kill
+running each run once, and one clear line for a bad design file."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import psutil
+import pytest
+from SALib.test_functions import Ishigami
+
+import sim
+from helpers import ROOT, SCENARIOS, kill_part_way
+from sim.cli import main
+from sim.runs import global_sensitivity as gsa
+from sim.runs.robustness import losing_box, verdicts
+from sim.scenario.ranges import Range
+from sim.studies.sensitivity import RESULT_FILES, build
+
+STUDY = ROOT / "tests" / "scenarios" / "sensitivity_tiny.toml"
+RUNS = (10 + 8 + 10) * 2
+
+
+# ---- the uncertainty space ------------------------------------------------------------------------
+
+def test_every_shipped_policy_has_its_ranges_and_holds_its_defaults():
+    for name in ("centralised", "dingshan", "dachang", "xiaoding", "mixed"):
+        scenario = sim.load(SCENARIOS / f"{name}.toml")
+        keys = {r.key for r in scenario.ranges}
+        assert {"territory.circuity", "residents.go_delay_days", "staff.specialist.when_absent"} <= keys
+        assert ("staff.specialist.count" in keys) == (name in ("dingshan", "xiaoding"))
+    go = next(r for r in sim.load(SCENARIOS / "base.toml").ranges if r.key == "residents.go_delay_days")
+    assert (go.dist, go.mode) == ("triangular", 2.0)
+
+
+def test_a_policy_that_sets_its_own_value_keeps_it_out_of_the_ranges(tmp_path):
+    path = tmp_path / "more_windows.toml"
+    path.write_text(f'extends = "{(SCENARIOS / "centralised.toml").as_posix()}"\n[points.street]\nwindows = 12\n')
+    assert "points.street.windows" not in {r.key for r in sim.load(path).ranges}
+    # a value given by --set (as a study gives its sampled values) is not judged against the range
+    assert "points.street.windows" in {r.key for r in sim.load(SCENARIOS / "centralised.toml",
+                                                                ["points.street.windows=9"]).ranges}
+
+
+def test_sampled_numbers_become_scenario_values():
+    assert Range("k", 2, 6, integer=True).value(3.6) == 4
+    assert Range("k", 2, 6, integer=True).value(6.4) == 6
+    choice = Range("k", 0, 2, levels=("hold", "send_to_street"))
+    assert [choice.value(x) for x in (0.0, 0.99, 1.0, 2.0)] == ["hold", "hold", "send_to_street", "send_to_street"]
+    assert choice.override(1.5) == 'k="send_to_street"'
+
+
+@pytest.mark.parametrize("entry, words", [
+    ('"territory.circuity" = { low = 1.4, high = 1.5 }', ["ranges.territory.circuity", "own value 1.3"]),
+    ('"territory.circuity" = { low = 0.5, high = 1.5 }', ["ranges.territory.circuity", "from 1 to 5"]),
+    ('"territory.circuity" = { low = 1.2, high = 1.5, dist = "gamma" }', ["ranges.territory.circuity.dist"]),
+    ('"territory.nope" = { low = 1, high = 2 }', ["ranges.territory.nope", "dotted key"]),
+    ('"staff.specialist.when_absent" = { levels = ["hold", "teleport"] }', ["when_absent", "send_to_street"]),
+])
+def test_a_bad_range_is_one_clear_line(tmp_path, capsys, entry, words):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'extends = "{(SCENARIOS / "centralised.toml").as_posix()}"\n[ranges]\n{entry}\n')
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "Traceback" not in err[0]
+    for w in words:
+        assert w in err[0], err[0]
+
+
+# ---- known answers ----------------------------------------------------------------------------------
+
+def test_sobol_recovers_the_ishigami_indices():
+    ranges = [Range(k, -np.pi, np.pi) for k in ("x1", "x2", "x3")]
+    design = gsa.sobol_design(ranges, 1024, seed=3)
+    found = gsa.sobol_indices(ranges, Ishigami.evaluate(design), seed=3)
+    a, b = 7.0, 0.1  # analytic first and total order (Ishigami and Homma 1990)
+    v = a**2 / 8 + b * np.pi**4 / 5 + b**2 * np.pi**8 / 18 + 0.5
+    v1 = (1 + b * np.pi**4 / 5) ** 2 / 2
+    v2 = a**2 / 8
+    v13 = b**2 * np.pi**8 * (1 / 18 - 1 / 50)
+    np.testing.assert_allclose(found["S1"], [v1 / v, v2 / v, 0.0], atol=0.05)
+    np.testing.assert_allclose(found["ST"], [(v1 + v13) / v, v2 / v, v13 / v], atol=0.05)
+    assert (found["S1_conf"] > 0).all() and (found["S1_conf"] < 0.1).all()
+
+
+def test_morris_recovers_a_linear_function():
+    """y = 3a + 1b + 0c with b on [0, 2]: mu* is the change across each whole range, sigma 0."""
+    ranges = [Range("a", 0, 1), Range("b", 0, 2), Range("c", -1, 1)]
+    design = gsa.morris_design(ranges, 10, 4, seed=1)
+    found = gsa.morris_indices(ranges, design, design @ np.array([3.0, 1.0, 0.0]), 4, seed=1)
+    np.testing.assert_allclose(found["mu_star"], [3.0, 2.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(found["sigma"], [0.0, 0.0, 0.0], atol=1e-9)
+
+
+def test_verdicts_and_prim_find_where_a_reform_loses():
+    rng = np.random.default_rng(5)
+    worlds = pd.DataFrame({"staff": rng.uniform(2, 6, 400), "noise": rng.uniform(0, 1, 400),
+                           "rule": rng.choice(["hold", "send_to_street"], 400)})
+    diff = np.where((worlds["staff"] < 3) & (worlds["rule"] == "hold"), 1.0, -1.0)  # lower is better
+    table = verdicts(pd.DataFrame({"world": range(400), "reform": "r", "outcome": "y", "diff": diff}), {"y": -1})
+    share = (diff < 0).mean()
+    assert table.loc[0, "share"] == pytest.approx(share) and table.loc[0, "low"] < share < table.loc[0, "high"]
+    box = losing_box(worlds, diff > 0, "r", "y")
+    assert set(box.limits) == {"staff", "rule"} and box.limits["rule"] == ("hold",)
+    assert box.limits["staff"][0] is None and 2.8 < box.limits["staff"][1] < 3.2
+    assert box.coverage >= 0.5 and box.density > 0.9
+
+
+# ---- the study end to end -----------------------------------------------------------------------
+
+def test_the_plan_prints_the_design_and_runs_nothing(tmp_path, capsys):
+    assert main(["sensitivity", str(STUDY), "--plan", "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "morris" in out and "10 worlds" in out and f"total: {RUNS} runs" in out and "about" in out
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["sensitivity.toml", "sensitivity_small.toml"])
+def test_the_shipped_studies_build_over_every_ranged_assumption_of_the_four_models(name):
+    plan = build(ROOT / "experiments" / name)
+    assert list(plan.scenarios) == ["centralised", "dingshan", "dachang", "xiaoding"]
+    assert {r.key for r in plan.ranges} == {r.key for sc in plan.scenarios.values() for r in sc.ranges}
+    assert plan.worlds("morris") == plan.study.trajectories * (len(plan.ranges) + 1)
+
+
+def test_worlds_pair_the_policies_under_common_random_numbers():
+    plan = build(STUDY)
+    assert len(plan.tasks) == RUNS and len({t.seed for t in plan.tasks}) == 1
+    by_world = {}
+    for t in plan.tasks:
+        by_world.setdefault(t.label.split("-")[0], []).append(t.overrides)
+    assert all(len(o) == 2 and o[0] == o[1] for o in by_world.values())  # both policies see one world
+    sobol = [o for w, (o, _) in by_world.items() if w.startswith("s")]
+    assert all(not any(x.startswith("residents.go_delay_days") for x in o) for o in sobol)  # held at its default
+
+
+@pytest.fixture(scope="module")
+def resumed(tmp_path_factory):
+    """The small study killed part-way in a subprocess, then run again to the end."""
+    out = tmp_path_factory.mktemp("sensitivity") / "tiny"
+    args = [sys.executable, "-m", "sim", "sensitivity", str(STUDY), "--out", str(out), "--workers", "1"]
+    workers = kill_part_way(args, lambda: len(list((out / "runs").glob("[msv]*"))) >= 3)
+    psutil.wait_procs(workers, timeout=10)
+    finished = sorted(p.name for p in (out / "runs").iterdir() if not p.name.startswith("."))
+    stamps = {n: (out / "runs" / n / "metrics.json").stat().st_mtime_ns for n in finished}
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return out, finished, stamps, done
+
+
+def test_a_killed_study_resumes_running_each_run_once(resumed):
+    out, finished, stamps, done = resumed
+    assert done.returncode == 0, done.stderr
+    assert 0 < len(finished) < RUNS, "the kill should land part-way"
+    runs = json.loads((out / "manifest.json").read_text())["runs"]
+    assert runs == {"ran": RUNS - len(finished), "skipped": len(finished), "failed": {}}
+    assert {n: (out / "runs" / n / "metrics.json").stat().st_mtime_ns for n in finished} == stamps
+    assert len([p for p in (out / "runs").iterdir() if not p.name.startswith(".")]) == RUNS
+
+
+def test_the_study_writes_every_output_file(resumed):
+    out, _, _, done = resumed
+    for name in RESULT_FILES:
+        assert (out / name).is_file(), name
+    figures = {p.name for p in (out / "figures").iterdir()}
+    for kind in ("morris", "sobol", "tornado"):
+        assert {f"{kind}_0.png", f"{kind}_0.svg", f"{kind}_1.png", f"{kind}_1.svg"} <= figures
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == RUNS and (runs["status"] == "ok").all()
+    assert set(runs["design"]) == {"morris", "sobol", "verdicts"} and set(runs["policy"]) == {"centralised", "dachang"}
+    table = pd.read_csv(out / "verdicts.csv")
+    assert set(table["outcome"]) == {"latency_days.mean", "service_radius_km.mean"}
+    assert ((table["low"] <= table["share"]) & (table["share"] <= table["high"])).all()
+    morris = pd.read_csv(out / "morris.csv")
+    assert len(morris) == 2 * 4 and morris["mu_star"].notna().all()
+    report = (out / "report.md").read_text()
+    assert "Dachang beats Centralised on the mean time from need to done in" in report
+    assert "Dachang" in done.stdout and "Beats Centralised" in done.stdout
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[sensitivity]\nbaseline = "x"\noutcomes = ["latency_days.mean"]\nseed = 1\n[policies]\n'
+     'a = "tiny.toml"\nb = "tiny.toml"\n[morris]\ntrajectories = 2\n', ["sensitivity.baseline", "a, b"]),
+    ('[sensitivity]\nbaseline = "a"\noutcomes = ["latency"]\nseed = 1\n[policies]\na = "tiny.toml"\n'
+     'b = "tiny.toml"\n[morris]\ntrajectories = 2\n', ["sensitivity.outcomes[0]", "better"]),
+    ('[sensitivity]\nbaseline = "a"\noutcomes = ["latency_days.mean"]\nseed = 1\nvary = ["run.weeks"]\n'
+     '[policies]\na = "tiny.toml"\nb = "tiny.toml"\n[morris]\ntrajectories = 2\n', ["sensitivity.vary", "run.weeks"]),
+    ('[sensitivity]\nbaseline = "a"\noutcomes = ["latency_days.mean"]\nseed = 1\n[policies]\na = "tiny.toml"\n'
+     'b = "tiny.toml"\n[morris]\ntrajectories = 2\nlevels = 3\n', ["morris.levels", "even"]),
+    ('[sensitivity]\nbaseline = "a"\noutcomes = ["latency_days.mean"]\nseed = 1\n[policies]\na = "tiny.toml"\n'
+     'b = "tiny.toml"\n[morris]\ntrajectories = 2\n[sobol]\nassumptions = ["catalogue.demand_scale"]\n'
+     'samples = 6\n', ["sobol.samples", "power of 2"]),
+    ('[sensitivity]\nbaseline = "a"\noutcomes = ["latency_days.mean"]\nseed = 1\nset = { "run.weekz" = 2 }\n'
+     '[policies]\na = "tiny.toml"\nb = "tiny.toml"\n[morris]\ntrajectories = 2\n', ["sensitivity.set.run.weekz"]),
+])
+def test_a_bad_design_file_is_one_clear_line(tmp_path, capsys, text, words):
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace('"tiny.toml"', f'"{(ROOT / "tests" / "scenarios" / "tiny.toml").as_posix()}"'),
+                    encoding="utf-8")
+    assert main(["sensitivity", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: "), err
+    for w in words:
+        assert w in err[0], err[0]
+    assert not (tmp_path / "out").exists()
