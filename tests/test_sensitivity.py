@@ -205,3 +205,17 @@ def test_a_bad_design_file_is_one_clear_line(tmp_path, capsys, text, words):
     for w in words:
         assert w in err[0], err[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_dask_cluster_gives_the_same_numbers_as_the_killed_and_resumed_local_run(resumed, tmp_path):
+    from distributed import LocalCluster
+
+    local = resumed[0]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        done = subprocess.run([sys.executable, "-m", "sim", "sensitivity", str(STUDY), "--dask",
+                               cluster.scheduler_address, "--out", str(tmp_path / "dask")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for name in ("differences.csv", "morris.csv", "sobol.csv", "verdicts.csv", "boxes.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(local / name), pd.read_csv(tmp_path / "dask" / name))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sim.present.labels import METRICS, value_text
 from sim.present.report import text_table, write_documents
-from sim.present.sensitivity_figures import outcome_label, policy_names
+from sim.present.sensitivity_figures import outcome_label, outcome_scale, policy_names
 from sim.scenario.ranges import value_at
 
 TOP = 5
@@ -231,8 +231,9 @@ def _morris_rows(r) -> list[list[str]]:
     rows = []
     for (reform, outcome), part in r.morris.groupby(["reform", "outcome"], sort=False):
         top = part.nlargest(TOP, "mu_star")
+        k = outcome_scale(outcome)  # in the outcome's own units (percentage points for a share)
         rows.append([names[reform], outcome_label(outcome, r.lang), "; ".join(
-            f"`{x.assumption}` {_num(x.mu_star)} ± {_num(x.mu_star_conf)}, σ {_num(x.sigma)}"
+            f"`{x.assumption}` {_num(k * x.mu_star)} ± {_num(k * x.mu_star_conf)}, σ {_num(k * x.sigma)}"
             for x in top.itertuples()) or "n/a"])
     return rows
 

@@ -315,7 +315,7 @@ def _facts(plan: Plan, out: Path, worlds: pd.DataFrame) -> tuple[pd.Series, str 
     for design, world in zip(worlds["design"], worlds["world"]):
         metrics = [read_run(out, t)[0] for t in by_label[world_label(design, world, base)]]
         ok.append(None if any(m is None for m in metrics) else
-                  all(check.ok for m in metrics for check in check_facts(m)))
+                  all(check.passed for m in metrics for check in check_facts(m)))
     return pd.Series(ok, index=worlds.index, dtype=object), None
 
 
