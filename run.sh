@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for newcomers: sets up .venv (Python >= 3.12) on first use, then
 #   ./run.sh            runs the main job (compare the four models on the default scenario)
-#   ./run.sh test       runs the test suite
+#   ./run.sh test       checks the import layers (lint-imports) and types (mypy), then runs the tests
 #   ./run.sh bench      prints the speed and memory figures (benchmarks/run.py; --only NAME, --json)
 #   ./run.sh lock       rewrites constraints.txt from .venv (after adding or upgrading a dependency)
 #   ./run.sh ARGS...    runs `python -m sim ARGS...`
@@ -50,7 +50,10 @@ setup
 export UNIGEN_DOWNLOAD_IF_MISSING=False MPLBACKEND=Agg
 case "${1:-}" in
   "") exec .venv/bin/python -m sim compare scenarios/centralised.toml scenarios/dingshan.toml scenarios/dachang.toml scenarios/xiaoding.toml ;;
-  test) shift; exec .venv/bin/python -m pytest "$@" ;;
+  test) shift  # the import contract, the type check, then the tests (arguments go to pytest)
+    .venv/bin/lint-imports --no-cache >&2 || { echo "error: an import breaks the layers (lint-imports above)" >&2; exit 1; }
+    .venv/bin/mypy || { echo "error: mypy found type errors (above)" >&2; exit 1; }
+    exec .venv/bin/python -m pytest "$@" ;;
   bench) shift; exec .venv/bin/python benchmarks/run.py "$@" ;;
   lock) shift; exec .venv/bin/python tools/lock.py "$@" ;;
   *) exec .venv/bin/python -m sim "$@" ;;

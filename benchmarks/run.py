@@ -100,7 +100,7 @@ def bench_warm(base: float, runs: int = 5) -> dict:
 
 def bench_ciw(base: float, repeats: int = 3) -> dict:
     """Customers per second on M/M/3 at utilisation 0.8 (~200,000 customers): this model reduced
-    to one queue (scenarios/validation/mmc.toml) against Ciw on the same workload, same command,
+    to one queue (scenarios/queueing/mmc.toml) against Ciw on the same workload, same command,
     each the best of `repeats` (the usual way to time code on a shared machine).
     Both clocks cover drawing the customers, simulating them and having a record of each: for
     Ciw building the network and simulating; for this model building it (territory, needs,
@@ -126,7 +126,7 @@ def bench_ciw(base: float, repeats: int = 3) -> dict:
         " 'model_per_s': len(table) / best[0], 'model_build_s': best[1], 'model_run_s': best[2],"
         " 'model_table_s': best[3], 'events_run_only_per_s': len(table) / best[2], 'repeats': len(ciw_s)}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "scenarios" / "validation" / "mmc.toml"), str(repeats)],
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "scenarios" / "queueing" / "mmc.toml"), str(repeats)],
                          capture_output=True, text=True, check=True, cwd=ROOT)
     case = json.loads(out.stdout)
     return {**case, "ratio_to_ciw": case["model_per_s"] / case["ciw_per_s"], "target": "ratio_to_ciw >= 5"}

@@ -1,4 +1,4 @@
-"""Command line: `python -m sim run|validate|compare|experiment|sensitivity|app`. Thin over the Python API;
+"""Command line: `python -m sim run|check|validity|compare|experiment|sensitivity|app`. Thin over the Python API;
 bad input is one clear line on stderr and exit status 2, never a traceback."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sim.paths import ROOT
 from sim.measure.results import measure
-from sim.errors import ScenarioError
+from sim.errors import InputError, UsageError
 
 
 SEED_MAX = 2**63 - 1
@@ -38,7 +38,6 @@ def whole(lo: int, hi: int = SEED_MAX):
             raise argparse.ArgumentTypeError(f"a whole number from {lo} to {hi}; got {text!r}")
         return value
 
-    parse.__name__ = "whole number"
     return parse
 
 
@@ -79,14 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", type=Path)
     _scenario_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress line")
-    p = sub.add_parser("validate", help="check scenario files")
+    # `check` was called `validate`; the old name still works.
+    p = sub.add_parser("check", aliases=["validate"], help="check scenario files without running them")
     p.add_argument("scenarios", type=Path, nargs="+")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    p = sub.add_parser("validity", help="check the model against queueing theory; writes results/validation.md")
+    p = sub.add_parser("validity", help="check the model against queueing theory; writes results/validity.md")
     p.add_argument("--replicates", type=whole(1, 10_000), default=10)
     p.add_argument("--weeks", type=positive, default=20.0)
-    p.add_argument("--out", type=Path, help="file to write the table to (default results/validation.md)")
-    p.add_argument("--refresh-docs", action="store_true", help="write docs/validation.md, the table the docs cite")
+    p.add_argument("--out", type=Path, help="file to write the table to (default results/validity.md)")
+    p.add_argument("--refresh-docs", action="store_true", help="write docs/validity.md, the table the docs cite")
     p = sub.add_parser("compare", help="compare scenarios against the first, with common random numbers, "
                                        "95%% intervals, figures and a report")
     p.add_argument("scenarios", type=Path, nargs="+", help="scenario files; the first is the baseline")
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return COMMANDS[args.command](args)
-    except ScenarioError as exc:
+    except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a folder that cannot be written: read-only, full, or not a folder
@@ -174,7 +174,7 @@ def cmd_run(args) -> int:
     return 0
 
 
-def cmd_validate(args) -> int:
+def cmd_check(args) -> int:
     from sim.engine.build import check
     from sim.scenario.files import load
 
@@ -185,12 +185,12 @@ def cmd_validate(args) -> int:
 
 
 def cmd_validity(args) -> int:
-    from sim.validity.queueing import validation_table
+    from sim.validity.queueing import validity_table
 
-    out = args.out or (ROOT / "docs" / "validation.md" if args.refresh_docs else Path("results") / "validation.md")
+    out = args.out or (ROOT / "docs" / "validity.md" if args.refresh_docs else Path("results") / "validity.md")
     if out.is_dir():
-        raise ScenarioError("--out", str(out), "a file to write the table to (this is a folder)")
-    table = validation_table(args.replicates, args.weeks)
+        raise UsageError("--out", str(out), "a file to write the table to (this is a folder)")
+    table = validity_table(args.replicates, args.weeks)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table, encoding="utf-8")
     print(table)
@@ -283,10 +283,10 @@ def cmd_app(args) -> int:
     from sim.teaching.live import policies
 
     if not policies(args.scenario_dir):
-        raise ScenarioError("python -m sim app", "--scenario-dir", f"a folder with policy files (*.toml); "
+        raise UsageError("python -m sim app", "--scenario-dir", f"a folder with policy files (*.toml); "
                             f"{args.scenario_dir} has none")
     if not 0 < args.scale <= 1:
-        raise ScenarioError("python -m sim app", "--scale", "a population scale above 0 and at most 1")
+        raise UsageError("python -m sim app", "--scale", "a population scale above 0 and at most 1")
     port = args.port
     if port == 0:
         with socket.socket() as s:
@@ -308,5 +308,5 @@ def cmd_app(args) -> int:
     os.execve(sys.executable, argv, env)
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "validity": cmd_validity, "compare": cmd_compare,
+COMMANDS = {"run": cmd_run, "check": cmd_check, "validate": cmd_check, "validity": cmd_validity, "compare": cmd_compare,
             "experiment": cmd_experiment, "sensitivity": cmd_sensitivity, "app": cmd_app}

@@ -9,7 +9,7 @@ import re
 
 DAY = 1440.0  # minutes in a day: the model's one conversion between minutes and days
 WEEK = 7 * DAY
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _SPEC = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))? (\d\d):(\d\d)-(\d\d):(\d\d)$")
 SPEC_FORMAT = "'Mon-Fri 08:30-12:00' (days, then HH:MM-HH:MM, end after start, at most 24:00)"
 
@@ -19,8 +19,8 @@ def parse_spec(text: str) -> list[tuple[float, float]]:
     m = _SPEC.match(text.strip())
     if not m:
         raise ValueError(text)
-    d0 = DAYS.index(m[1])
-    d1 = DAYS.index(m[2]) if m[2] else d0
+    d0 = WEEKDAYS.index(m[1])
+    d1 = WEEKDAYS.index(m[2]) if m[2] else d0
     start = int(m[3]) * 60 + int(m[4])
     end = int(m[5]) * 60 + int(m[6])
     if d1 < d0 or int(m[4]) > 59 or int(m[6]) > 59 or not 0 <= start < end <= DAY:

@@ -55,8 +55,8 @@ def test_side_by_side_models_share_residents_and_needs():
 def test_switching_the_model_rebuilds_it():
     central, dingshan = live("centralised"), live("dingshan")
     assert [r.name for r in central.runs] == ["centralised"] and [r.name for r in dingshan.runs] == ["dingshan"]
-    assert len(central.runs[0].model.specialists) == 0 and len(dingshan.runs[0].model.specialists) == 4
-    assert len(live("dingshan", specialists=2).runs[0].model.specialists) == 6
+    assert len(central.runs[0].model.specialists) == 0 and len(dingshan.runs[0].model.specialists) == 10
+    assert len(live("dingshan", specialists=-2).runs[0].model.specialists) == 8
 
 
 def test_a_policy_that_cannot_be_built_is_reported_not_raised():
@@ -264,9 +264,10 @@ def test_the_first_screen_is_a_busy_monday_of_both_models():
 def test_every_control_changes_the_model_it_names():
     base = app.controls_default()
     built = {k: app.build({**base, k: v}, until=0) for k, v in
-             [("load", 50), ("online", 1.0), ("specialists", 2), ("weekend", ON), ("terminals", ON), ("seed", 2)]}
+             [("load", 50), ("online", 1.0), ("specialists", -2), ("weekend", ON), ("terminals", ON), ("seed", 2)]}
     ref = app.build(base, until=0)
-    assert built["specialists"].runs[1].model.scenario_values["staff"]["specialist"]["count"] == 6
+    file_count = app.file_specialists(["dingshan"])["dingshan"]
+    assert built["specialists"].runs[1].model.scenario_values["staff"]["specialist"]["count"] == file_count - 2
     assert built["weekend"].runs[1].model.scenario_values["switches"]["weekend"] is True
     assert built["terminals"].runs[0].model.scenario_values["switches"]["terminals"] is True
     ref.advance(3 * 1440)

@@ -8,6 +8,8 @@ import pytest
 
 from helpers import ROOT, SCENARIOS, TINY
 from sim.cli import main
+from sim.errors import ScenarioError, UsageError
+from sim.runs.output import check_folder
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def write(tmp_path, name, text):
 EXTENDS = f'extends = "{(SCENARIOS / "centralised.toml").as_posix()}"\n'
 
 
-@pytest.mark.parametrize("command", ["run", "validate"])
+@pytest.mark.parametrize("command", ["run", "check"])
 def test_missing_file(sim_cli, command, tmp_path):
     assert_clear_error(sim_cli(command, tmp_path / "nope.toml"), "nope.toml", "not found")
 
@@ -49,13 +51,13 @@ def test_missing_file(sim_cli, command, tmp_path):
 # A scenario file that extends the baseline with one bad line: (file, command, text, words in the error)
 BAD_FILES = [
     ("bad.toml", "run", "[run\nseed = 1\n", ["valid TOML"]),
-    ("typo.toml", "validate", "[run]\nweekz = 3\n", ["run.weekz", "not a known key"]),
+    ("typo.toml", "check", "[run]\nweekz = 3\n", ["run.weekz", "not a known key"]),
     ("type.toml", "run", '[points.street]\nwindows = "four"\n', ["points.street.windows", "whole number"]),
-    ("nodata.toml", "validate", '[catalogue]\nfile = "missing.csv"\n', ["catalogue.file", "missing.csv"]),
+    ("nodata.toml", "check", '[catalogue]\nfile = "missing.csv"\n', ["catalogue.file", "missing.csv"]),
     ("empty.toml", "run", '[territory]\npreset = "explicit"\n', ["territory"]),
     ("cal.toml", "run", '[calendars]\noffice = ["Mon-Fri 08:30-25:00"]\n', ["calendars.office"]),
-    ("day.toml", "validate", '[staff.specialist]\nvisit_days = ["Funday"]\n', ["staff.specialist.visit_days", "Mon"]),
-    ("closed.toml", "validate", '[staff.specialist]\ncount = 1\nvisit_days = ["Sun"]\n',
+    ("day.toml", "check", '[staff.specialist]\nvisit_days = ["Funday"]\n', ["staff.specialist.visit_days", "Mon"]),
+    ("closed.toml", "check", '[staff.specialist]\ncount = 1\nvisit_days = ["Sun"]\n',
      ["staff.specialist.visit_days", "community stations are open"]),
 ]
 
@@ -85,7 +87,7 @@ def test_negative_rate_in_the_catalogue(sim_cli, tmp_path):
 def test_circular_extends(sim_cli, tmp_path):
     write(tmp_path, "a.toml", 'extends = "b.toml"\n')
     path = write(tmp_path, "b.toml", 'extends = "a.toml"\n')
-    assert_clear_error(sim_cli("validate", path), "extends", "circular")
+    assert_clear_error(sim_cli("check", path), "extends", "circular")
 
 
 def test_nothing_half_written_on_error(sim_cli, tmp_path):
@@ -98,3 +100,14 @@ def test_nothing_half_written_on_error(sim_cli, tmp_path):
 def test_the_real_command_line_prints_one_line():
     done = subprocess.run([sys.executable, "-m", "sim", "run", "nope.toml"], capture_output=True, text=True, cwd=ROOT)
     assert_clear_error(done, "nope.toml", "not found")
+
+
+def test_check_keeps_its_old_name_and_options_are_usage_errors(sim_cli, tmp_path):
+    """`validate` is the old name of `check`; a bad option is a usage error, one line, status 2."""
+    for command in ("check", "validate"):
+        done = sim_cli(command, SCENARIOS / "dingshan.toml")
+        assert done.returncode == 0 and "ok:" in done.stdout
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UsageError, match="--out") as caught:
+        check_folder(tmp_path / "file", {"kind": "compare"})
+    assert not isinstance(caught.value, ScenarioError)

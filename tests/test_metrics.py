@@ -22,7 +22,7 @@ def row(**overrides) -> dict:
         "t_need": 0.0, "t_accept": 60.0, "t_done": DAY,
         "measured": True, "completed": True, "trips": 1, "visits": 1, "reworks": 0, "turned_away": 0,
         **{c: 0.0 for c in COMPONENTS},
-        "error": False, "audited": False, "sent_back": False,
+        "error": False, "audited": False, "sent_back": False, "abandoned": False,
     }
     base["back_office"] = DAY
     base.update(overrides)
@@ -58,14 +58,15 @@ def test_warmup_rows_are_excluded():
     assert m["service_radius_km"]["max"] == 1.0
     assert m["trips_per_request"] == 1.0
     assert m["quality"]["errors"] == 0
-    assert m["requests"] == {"created": 1, "completed": 1, "open": 0, "outside_window": 1}
+    assert m["requests"] == {"created": 1, "completed": 1, "abandoned": 0, "open": 0, "outside_window": 1}
 
 
 def test_open_rows_counted_and_left_out_of_latency():
     df = table(row(t_done=2 * DAY), row(t_done=4 * DAY),
-               row(t_done=np.nan, completed=False, trips=3, back_office=np.nan))
+               row(t_done=np.nan, completed=False, trips=3, back_office=np.nan),
+               row(t_done=np.nan, completed=False, trips=3, back_office=np.nan, abandoned=True))
     m = summarise(df)
-    assert m["requests"] == {"created": 3, "completed": 2, "open": 1, "outside_window": 0}
+    assert m["requests"] == {"created": 4, "completed": 2, "abandoned": 1, "open": 1, "outside_window": 0}
     assert m["latency_days"]["mean"] == pytest.approx(3.0)
     assert m["latency_days"]["p50"] == pytest.approx(3.0)
     assert m["latency_days"]["p99"] == pytest.approx(2 + 0.99 * 2)
@@ -129,7 +130,7 @@ def test_empty_table_gives_none_and_zero_counts():
     assert m["service_radius_km"]["within_m"]["1000"] is None
     assert m["latency_days"]["components"]["queue"] is None
     assert m["trips_per_request"] is None
-    assert m["requests"] == {"created": 0, "completed": 0, "open": 0, "outside_window": 0}
+    assert m["requests"] == {"created": 0, "completed": 0, "abandoned": 0, "open": 0, "outside_window": 0}
     json.dumps(m, allow_nan=False)
 
 
@@ -180,7 +181,7 @@ def test_format_summary_with_and_without_sections():
     bare = format_summary(m, "baseline")
     assert bare.splitlines()[0] == "baseline"
     assert "back office 24.0 h, travel 1.0 h" in bare
-    assert "created 2, completed 2, open 0" in bare
+    assert "created 2, completed 2, abandoned 0, open 0" in bare
     assert "staff" not in bare and "survey" not in bare
     full = format_summary(_with_extras(m), "baseline")
     assert "2.50 h per request" in full

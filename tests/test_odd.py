@@ -88,7 +88,7 @@ def test_schema_walk_finds_the_leaves():
     assert len(keys) == len(set(keys))
     for key in ("extends", "run.seed", "territory.scale", "staff.specialist.count", "choice.constants", "authority",
                 "calendars", "catalogue.items", "residents.digital_literacy", "territory.buildings",
-                "staff.specialist.rota", "survey.satisfaction", "validation.forward_share"):
+                "staff.specialist.rota", "survey.satisfaction", "queue_reduction.forward_share"):
         assert key in keys
     assert not any(k.startswith(("authority.", "calendars.", "choice.constants.")) for k in keys)
 
@@ -122,8 +122,8 @@ def test_odd_sections_and_design_concepts_are_present(odd):
 
 def test_validation_section_points_to_the_command_and_the_tests(odd):
     text = section(odd, VALIDATION)
-    assert "docs/validation.md" in text and "python -m sim validity" in text
-    assert "scenarios/validation/mmc.toml" in text
+    assert "docs/validity.md" in text and "python -m sim validity" in text
+    assert "scenarios/queueing/mmc.toml" in text
     for name in VALIDITY_TESTS:
         if (Path(__file__).parent / name).is_file():
             assert f"tests/{name}" in text, f"{name} is not listed under Validation"

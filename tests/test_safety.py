@@ -7,7 +7,6 @@ import os
 import shutil
 from types import SimpleNamespace
 
-import pandas as pd
 import pytest
 
 import sim
@@ -358,12 +357,12 @@ def test_compare_finds_a_bad_data_file_before_writing_anything(cli, tmp_path):
 def test_validity_writes_into_results_unless_asked_to_refresh_the_docs(cli, tmp_path, monkeypatch):
     import sim.validity.queueing as queueing
 
-    monkeypatch.setattr(queueing, "validation_table", lambda replicates, weeks: f"table {replicates} {weeks}\n")
+    monkeypatch.setattr(queueing, "validity_table", lambda replicates, weeks: f"table {replicates} {weeks}\n")
     monkeypatch.chdir(tmp_path)
-    docs = (ROOT / "docs" / "validation.md").read_bytes()
+    docs = (ROOT / "docs" / "validity.md").read_bytes()
     assert cli("validity", "--replicates", "2").returncode == 0
-    assert (tmp_path / "results" / "validation.md").read_text() == "table 2 20.0\n"
-    assert (ROOT / "docs" / "validation.md").read_bytes() == docs
+    assert (tmp_path / "results" / "validity.md").read_text() == "table 2 20.0\n"
+    assert (ROOT / "docs" / "validity.md").read_bytes() == docs
 
 
 # --- 9. the app -------------------------------------------------------------------------------
@@ -412,11 +411,3 @@ def test_the_app_checks_every_value_the_browser_sends(controls, word, monkeypatc
     m = LiveModel(**{"scenario_dir": SCENARIOS, **controls})
     assert m.error.startswith(word) and not m.runs and not opened
 
-
-def test_the_runs_table_of_a_resumed_compare_is_the_same(cli, tmp_path):
-    out = tmp_path / "cmp"
-    args = ["compare", TINY, "--out", out, "--replicates", "2", "--workers", "1", *sets()]
-    assert cli(*args).returncode == 0
-    first = pd.read_csv(out / "runs.csv")
-    assert cli(*args).returncode == 0
-    pd.testing.assert_frame_equal(first, pd.read_csv(out / "runs.csv"))

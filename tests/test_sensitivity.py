@@ -32,8 +32,9 @@ def test_every_shipped_policy_has_its_ranges_and_holds_its_defaults():
         keys = {r.key for r in scenario.ranges}
         assert {"territory.circuity", "residents.go_delay_days", "staff.specialist.when_absent"} <= keys
         assert ("staff.specialist.count" in keys) == (name in ("dingshan", "xiaoding"))
+    assert "staff.specialist.count" in {r.key for r in sim.load(SCENARIOS / "dingshan_rota.toml").ranges}
     go = next(r for r in sim.load(SCENARIOS / "base.toml").ranges if r.key == "residents.go_delay_days")
-    assert (go.dist, go.mode) == ("triangular", 2.0)
+    assert (go.dist, go.mode) == ("triangular", 1.0)
 
 
 def test_a_policy_that_sets_its_own_value_keeps_it_out_of_the_ranges(tmp_path):

@@ -31,6 +31,7 @@ def test_placeholders_are_filled_by_name():
     assert text("report.runs", "en", ok=3, total=5) == "3 of 5"
     assert text("report.runs", "zh", ok=3, total=5) == "3/5"
     assert section("report", "zh")("runs", ok=1, total=2) == text("report.runs", "zh", ok=1, total=2)
+    assert text("sensitivity.is", "en", key="k", levels="a") == section("sensitivity", "en")("is", key="k", levels="a")
     assert clock(7 * 1440 + 600, "zh") == "第2周 · 周一 10:00"
     assert keys("words.groups") == ["elderly", "employed", "other"]
 

@@ -1,7 +1,7 @@
 """The world a scenario describes, before any resident has a need: territory and distances from
 homes, service catalogue, policy, window counts and the specialists' rota.
 
-`build_world` is what a model is made from and what `validate` checks (`check`), so both read a
+`build_world` is what a model is made from and what `python -m sim check` checks (`check`), so both read a
 scenario the same way and fail on it with the same error line.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.clock import DAYS
+from sim.clock import WEEKDAYS
 from sim.engine.streams import spawn
 from sim.engine.travel import HomeDistances, home_distances
 from sim.scenario.files import Scenario
@@ -33,7 +33,7 @@ class World:
     catalogue: Catalogue
     policy: Policy
     street_windows: int  # per street centre
-    community_windows: int  # per community station, for community staff
+    community_windows: int  # per community station, resident-facing, for community staff
     clusters: list[list[int]]  # communities on each specialist's rota
     weekdays: tuple[int, ...]  # of specialists' visits (0 = Monday); () without specialists
     visit_hours: Calendar  # when a specialist may be at a station: its hours on visit days
@@ -51,7 +51,7 @@ def build_world(scenario: Scenario, seed: int) -> World:
     return World(
         territory=territory, home_km=home_km, catalogue=catalogue, policy=policy,
         street_windows=points["street"]["windows"],
-        community_windows=max(1, round(points["community"]["windows"] * staff["community"]["window_share"])),
+        community_windows=points["community"]["windows"],
         clusters=clusters, weekdays=specialist_weekdays(scenario, policy) if clusters else (),
         visit_hours=policy.hours["community"].intersect(visit_calendar(staff["specialist"]["visit_days"])))
 
@@ -91,7 +91,7 @@ def _file_stamps(value) -> tuple:
 
 
 def check(scenario: Scenario) -> None:
-    """Everything `validate` can check without running: data files, territory, policy, rota."""
+    """Everything `python -m sim check` can check without running: data files, territory, policy, rota."""
     build_world(scenario, 0)
 
 
@@ -120,7 +120,7 @@ def specialist_weekdays(sc: Scenario, policy: Policy) -> tuple[int, ...]:
     """The weekdays of specialists' visits (0 = Monday); a visit needs the community stations open."""
     days = sc["staff"]["specialist"]["visit_days"]
     if policy.hours["community"].intersect(visit_calendar(days)).intervals:
-        return tuple(sorted({DAYS.index(d) for d in days}))
+        return tuple(sorted({WEEKDAYS.index(d) for d in days}))
     raise sc.error("staff.specialist.visit_days", "at least one weekday on which community stations are open")
 
 
@@ -142,7 +142,7 @@ def _clusters(sc: Scenario, territory: Territory) -> list[list[int]]:
     if count == 0:
         return []
     by_street = [np.flatnonzero(territory.community_street == s) for s in range(len(territory.street_xy))]
-    per_street = np.array_split(np.arange(count), len(by_street)) if count >= len(by_street) else \
+    per_street: list = np.array_split(np.arange(count), len(by_street)) if count >= len(by_street) else \
         [[k] if k < count else [] for k in range(len(by_street))]
     clusters = []
     for comms, staff in zip(by_street, per_street):

@@ -1,50 +1,114 @@
-"""Residents' channel choice: a multinomial logit with its coefficients in the scenario.
+"""Residents' channel choice: a nested logit with its coefficients in the scenario.
 
 V(channel) = constant[channel] + per_travel_minute * round-trip minutes over the expected trips
-           + per_trip * expected trips
-           + per_day * days before the file is taken (door: response and round; online: review)
+           + per_trip * (expected trips + trips learned)
+           + per_day * (days the resident expects before a decision + days learned)
            + online_literate | online_not_literate (online) + elderly_door (door, 60+)
-Nothing in V changes while the model runs, so every request's choice is made up front, in one
-vectorised pass. Each request uses its own uniform draw (inverse CDF over the logit shares, in
-the fixed order of CHANNELS), so the same resident facing the same options chooses the same way
-under every policy.
+The days expected are what a resident can see of the policy: the rota's next visit to their
+community where only a specialist decides (a file left between visits is held till then), the
+courier to the street, the door's response and round, the online review. What was learned comes
+from the resident's memory (`memory.py`): their own and their neighbours' turn-aways, holds and
+wasted trips. The two door options (grid worker, building head) are one nest, with scale
+`choice.door_nest`: they are close substitutes, so a better door option takes its share mostly
+from the other door option.
+
+Without memory V is known up front, so first choices are made in one vectorised pass; a
+resident who has learned something chooses again at the moment of the need. Each choice uses
+its own uniform draw (inverse CDF over the shares, in the fixed order of CHANNELS), so the same
+resident facing the same options chooses the same way under every policy.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.world.policy import DOOR
+from sim.clock import DAY
 from sim.scenario.files import CHANNELS
+from sim.world.policy import DOOR
+
+IN_NEST = np.array([ch in DOOR for ch in CHANNELS])
 
 
-def choose_channels(m) -> np.ndarray:
-    """The channel of every need in `m.needs`, as an array of channel names."""
+def utilities(m, rid: np.ndarray, learned_days: np.ndarray | None = None,
+              learned_trips: np.ndarray | None = None, known: np.ndarray | None = None) -> np.ndarray:
+    """V of every channel (columns in CHANNELS order) for the needs `rid`; -inf where not allowed or
+    not known (a new channel the resident has not heard of; `known`: what they heard since)."""
     c = m.scenario_values["choice"]
-    points = m.scenario_values["points"]
-    handoff = m.scenario_values["handoff"]
-    res, item = m.needs.resident, m.needs.item
+    res, item = m.needs.resident[rid], m.needs.item[rid]
     b = m.home[res]
-    allowed = np.array([[ch in chans for ch in CHANNELS] for chans in m.policy.channels])[item]
+    aware = m.aware_at_start[res] if known is None else m.aware_at_start[res] | known
+    allowed = m.allowed_channels[item] & aware
     trips = 1 + (m.catalogue.collect[item] & (not m.policy.switches["deliver_home"]))
     community_km = m.home_km.community[b]
     km = {"street": m.travel.street_km[b], "community": community_km, "terminal": community_km}
-
-    v = np.full((len(item), len(CHANNELS)), -np.inf)
+    days = expected_days(m, rid)
+    v = np.full((len(rid), len(CHANNELS)), -np.inf)
     for j, ch in enumerate(CHANNELS):
         if not allowed[:, j].any():
             continue
-        u = np.full(len(item), c["constants"].get(ch, 0.0))
+        u = np.full(len(rid), float(c["constants"].get(ch, 0.0)))
+        u += c["per_day"] * days[:, j]
         if ch in km:
             u += c["per_travel_minute"] * 2 * trips * m.travel.minutes_array(km[ch], res) + c["per_trip"] * trips
         elif ch in DOOR:
-            days = points["building" if ch == "building" else "grid"]["response_days"] + handoff["round_days"]
-            u += c["per_day"] * days + np.where(m.elderly[res], c["elderly_door"], 0.0)
+            u += np.where(m.elderly[res], c["elderly_door"], 0.0)
         else:
-            u += c["per_day"] * points["online"]["review_days"]
             u += np.where(m.literate[res], c["online_literate"], c["online_not_literate"])
+        if learned_days is not None:
+            u += c["per_day"] * learned_days[:, j] + c["per_trip"] * learned_trips[:, j]
         v[:, j] = np.where(allowed[:, j], u, -np.inf)
-    weights = np.exp(v - v.max(axis=1, keepdims=True))
+    return v
+
+
+def expected_days(m, rid: np.ndarray) -> np.ndarray:
+    """Days before a decision each channel promises, as a resident sees the policy at the need."""
+    pts, handoff = m.scenario_values["points"], m.scenario_values["handoff"]
+    res, item = m.needs.resident[rid], m.needs.item[rid]
+    community = m.territory.building_community[m.home[res]]
+    deciders = m.policy.deciders
+    specialist_only = np.array(["specialist" in d and "community" not in d for d in deciders], bool)[item]
+    street_only = np.array([not ({"community", "specialist"} & d) for d in deciders], bool)[item]
+    street_may = np.array(["street" in d for d in deciders], bool)[item]
+    visit = m.rota.days_to_visit(community, np.floor(m.needs.t[rid] / DAY).astype(np.int64))
+    held = np.where(np.isfinite(visit), visit, handoff["courier_days"])
+    station = np.where(specialist_only, held, np.where(street_only, handoff["courier_days"], 0.0))
+    out = np.zeros((len(rid), len(CHANNELS)))
+    out[:, CHANNELS.index("community")] = station
+    for ch in DOOR:
+        response = pts["building" if ch == "building" else "grid"]["response_days"]
+        carried = handoff["round_days"] + station
+        if m.policy.switches["electronic_pass_on"]:
+            carried = np.where(street_may, handoff["electronic_days"], carried)
+        out[:, CHANNELS.index(ch)] = response + carried
+    out[:, CHANNELS.index("online")] = pts["online"]["review_days"]
+    return out
+
+
+def pick(m, v: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The channel index picked by uniform draws `u` under the nested logit of utilities `v`."""
+    lam = m.scenario_values["choice"]["door_nest"]
+    door = v[:, IN_NEST]
+    top = door.max(axis=1, keepdims=True)
+    finite = np.isfinite(top)
+    safe_top = np.where(finite, top, 0.0)
+    w = v.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):  # a nest with no door option allowed stays at -inf
+        inclusive = safe_top + lam * np.log(np.exp((door - safe_top) / lam).sum(axis=1, keepdims=True))
+        w[:, IN_NEST] = np.where(finite, door / lam + (lam - 1) * inclusive / lam, -np.inf)
+    weights = np.exp(w - w.max(axis=1, keepdims=True))
     cum = np.cumsum(weights, axis=1)
-    pick = (cum < m.draws.u_choice[:, :1] * cum[:, -1:]).sum(axis=1)
-    return np.array(CHANNELS)[np.minimum(pick, len(CHANNELS) - 1)]
+    return np.minimum((cum < u[:, None] * cum[:, -1:]).sum(axis=1), len(CHANNELS) - 1)
+
+
+def choose_channels(m) -> np.ndarray:
+    """The first channel of every need in `m.needs`, as an array of channel names."""
+    rid = np.arange(len(m.needs))
+    return np.array(CHANNELS)[pick(m, utilities(m, rid), m.draws.u_choice[:, 0])]
+
+
+def choose_with_memory(m, rid: int, u: float) -> str:
+    """One resident's choice for need `rid`, with what they have learned by now."""
+    resident = int(m.needs.resident[rid])
+    days, trips = m.memory.learned(resident, m.time)
+    v = utilities(m, np.array([rid]), days[None], trips[None], m.memory.known(resident, m.time)[None])
+    return CHANNELS[int(pick(m, v, np.array([u]))[0])]

@@ -19,6 +19,7 @@ import numpy as np
 from sim.clock import DAY
 from sim.world.calendar import add_working_days
 from sim.world.policy import DOOR, PHYSICAL
+from sim.engine.choice import choose_with_memory
 from sim.engine.requests import (BACK_OFFICE, COLLECTION, HANDOFF, QUEUE, REWORK, SERVICE, TRAVEL, WAIT, Request,
                                  Stage)
 
@@ -35,6 +36,8 @@ class Flow:
         self.audit = sc["audit"]
         self.points = sc["points"]
         self.proactive = sc["proactive"]
+        self.adapt = sc["adapt"]
+        self.complaints = sc["complaints"]
         self._at = {Stage.NEED: self._need, Stage.ARRIVE: self._arrive, Stage.HOLD: self._hold,
                     Stage.DOOR: self._door, Stage.CARRIED: self._carried, Stage.ONLINE: self._online,
                     Stage.DONE: self._done}
@@ -46,20 +49,25 @@ class Flow:
 
     def _need(self, r: Request) -> None:
         m = self.m
-        res = r.resident
-        t_from = r.t_need + m.draws.go_delay[r.rid]
+        channel = m.choose(r)
+        t_from = r.t_need + m.act_delay(r.rid, 0, channel, r.resident)
         visit = self._proactive_visit_time(r)
         if visit <= t_from:
             # 代办: the grid worker takes the file at the door and carries it to whoever may decide
             r.channel = "grid"
             r.account(WAIT, visit)
             return self._schedule(r, Stage.DOOR, visit)
-        channel = m.chosen[r.rid]
+        self._go(r, channel, t_from)
+
+    def _go(self, r: Request, channel: str, t_from: float) -> None:
+        """Set off by a channel from t_from: to a point, by the door, or online. A first choice made
+        up front reads the first-visit plan."""
+        m = self.m
+        planned = r.trips == 0 and channel == m.chosen[r.rid]
         r.channel = channel
         if channel in PHYSICAL:
-            plan = m.first_visits
-            r.point = int(plan.point[r.rid])
-            self._plan_visit(r, t_from, WAIT, TRAVEL, float(plan.minutes[r.rid]))
+            r.point = int(m.first_visits.point[r.rid]) if planned else m.travel.point_index(channel, r.resident)
+            self._plan_visit(r, t_from, WAIT, TRAVEL, float(m.first_visits.minutes[r.rid]) if planned else None)
         elif channel in DOOR:
             self._plan_door(r, t_from, WAIT)
         else:
@@ -68,7 +76,7 @@ class Flow:
 
     def _schedule(self, r: Request, stage: Stage, at: float) -> None:
         r.stage = stage
-        self.m.schedule_event(r.proceed, at=at)
+        self.m.agenda.at(at, r.proceed)
 
     # ---- visits to a point ------------------------------------------------------------------
     def _plan_visit(self, r: Request, t_from: float, wait_component: int, travel_component: int,
@@ -97,12 +105,14 @@ class Flow:
         staff = self._acceptor(r, station, t)
         if staff == "send_to_street":
             return self._refer_to_street(r, t)
-        pool = station.pools[staff]
-        minutes = self._service_minutes(r, staff)
-        booking = pool.book(t, minutes)
+        booking = station.pools[staff].book(t, self._service_minutes(r, staff))
+        if booking is None and staff == "specialist":  # the specialist's window is full: as if absent
+            if self.staff["specialist"]["when_absent"] == "send_to_street":
+                return self._refer_to_street(r, t)
+            staff = "community"  # pre-accept and hold for the next session
+            booking = station.pools[staff].book(t, self._service_minutes(r, staff))
         if booking is None:
-            r.turned_away += 1
-            return self._plan_visit(r, math.floor(t / DAY + 1) * DAY, WAIT, TRAVEL)
+            return self._turned_away(r, t)
         start, end = booking
         r.visits += 1
         r.at_point_until = end
@@ -111,6 +121,39 @@ class Flow:
         if r.t_accept != r.t_accept:  # first acceptance fixes the service radius
             r.service_radius_km = m.travel.km_to(r.resident, station)
         self._served(r, end, staff)
+
+    def _turned_away(self, r: Request, t: float) -> None:
+        """Nobody could see the resident before the session ended: a wasted trip they remember and
+        tell. They may call 12345; after `adapt.refusal_limit` refusals they give up, otherwise they
+        choose again, knowing what they learned, and try another time (any session of any day)."""
+        m = self.m
+        r.turned_away += 1
+        m.met(r, r.channel, self.adapt["retry_days"], 1.0)
+        choose, retry, complain = m.draws.refused[r.rid, r.turned_away - 1]
+        self._maybe_complain(r, t, complain, self.complaints["after_refusal"])
+        if r.turned_away >= self.adapt["refusal_limit"]:
+            return self._abandon(r, t, choose)
+        r.account(WAIT, t)
+        channel = choose_with_memory(m, r.rid, float(choose))
+        self._go(r, channel, t - math.log1p(-retry) * self.adapt["retry_days"] * DAY)
+
+    def _maybe_complain(self, r: Request, t: float, u: float, share: float) -> None:
+        """A call to the 12345 hotline; the street answers within `complaints.answer_days` working days
+        (the draw, given that it falls below the share, is uniform again and says when)."""
+        if u >= share:
+            return
+        r.complaints += 1
+        if r.t_complaint != r.t_complaint:
+            r.t_complaint = t
+            r.t_answered = add_working_days(t, u / share * self.complaints["answer_days"])
+
+    def _abandon(self, r: Request, t: float, u: float) -> None:
+        self._maybe_complain(r, t, u, self.complaints["after_abandoning"])
+        r.account(WAIT, t)
+        r.abandoned = True
+        r.t_abandoned = t
+        r.stage = Stage.ABANDONED
+        self.m.finish(r)
 
     def _acceptor(self, r: Request, station, t: float) -> str:
         """Which staff at this point takes the request: the one authorised, else who pre-accepts."""
@@ -162,6 +205,7 @@ class Flow:
         m = self.m
         station = m.point_of(r)
         street = m.streets[station.street]
+        m.met(r, "community", 0.0, 1.0)
         r.channel, r.point = "street", street.index
         r.account(TRAVEL, t + m.travel.minutes_between(station, street, r.resident))
         r.account(WAIT, m.timing.arrival(r, street, r.t_mark))
@@ -211,6 +255,7 @@ class Flow:
         self._decided(r, t_dec, "street")
 
     def _hold(self, r: Request) -> None:
+        """The file waits in the station's tray for a specialist; `t_mark` is when it was left."""
         r.stage = Stage.HELD
         self.m.communities[self.m.community_of(r.resident)].held.append(r)
 
@@ -218,20 +263,28 @@ class Flow:
         m = self.m
         return m.draws.service[r.rid, 0] * self.staff[staff]["proficiency"]
 
-    def specialist_arrives(self, station, t: float) -> None:
-        """A rota visit: travel is staff time; held files are decided first, in the order they came."""
+    def specialist_arrives(self, station, t: float, travels: bool) -> None:
+        """A session of a visit: travel (once a day, for a specialist who moves between communities)
+        is staff time. Held files are decided first, in the order they came, up to
+        `staff.specialist.held_per_session`, so walk-ins wait behind a bounded number; the rest
+        wait for the next session."""
         m = self.m
-        m.staff.add("specialist_travel", m.travel.specialist_round_trip(station, m.streets[station.street]))
-        held, station.held = station.held, []
+        if travels:
+            m.staff.add("specialist_travel", m.travel.specialist_round_trip(station, m.streets[station.street]))
+        limit = self.staff["specialist"]["held_per_session"]
+        held, station.held = station.held[:limit], station.held[limit:]
         pool = station.pools["specialist"]
         for r in held:
             _, end = pool.book(t, self._decision_minutes(r, "specialist"), session_end=math.inf)
+            m.met(r, r.channel, (end - r.t_mark) / DAY, 0.0)
             r.account(HANDOFF, end)
             self._decided(r, end, "specialist")
 
     # ---- decision, audit, back office, result ---------------------------------------------------
     def _decided(self, r: Request, t: float, by: str) -> None:
         m = self.m
+        if r.sent_back and r.t_corrected != r.t_corrected:
+            r.t_corrected = t
         r.decided_by = by
         r.t_decided = t
         k = (r.reworks + int(r.sent_back)) % m.draws.errors.shape[1]
@@ -249,8 +302,10 @@ class Flow:
     def _send_back(self, r: Request, t: float) -> None:
         """The street's audit found the decision wrong: the resident must come again."""
         r.sent_back = True
+        r.t_wrong = r.t_decided
         r.reworks += 1
         t_notice = add_working_days(t, self.audit["days"])
+        self.m.met(r, r.channel, self.audit["days"], 1.0 if r.channel in PHYSICAL else 0.0)
         r.account(HANDOFF, t_notice)
         if r.channel in PHYSICAL:
             return self._plan_visit(r, t_notice, REWORK, REWORK)
@@ -267,7 +322,7 @@ class Flow:
             return self._finish(r, t_done)
         station = m.point_of(r)
         travel = m.travel.minutes_to(r.resident, station)
-        arrival = m.timing.arrival(r, station, t_ready + m.draws.go_delay[r.rid] + travel)
+        arrival = m.timing.arrival(r, station, t_ready + m.act_delay(r.rid, 1, r.channel, r.resident) + travel)
         r.trips += 1
         t_done = arrival + self.cat["pickup_minutes"]
         r.account(COLLECTION, t_done)
@@ -289,14 +344,9 @@ class Flow:
     def _plan_door(self, r: Request, t_from: float, wait_component: int) -> None:
         """A grid worker (or building head) comes to the door after the response time."""
         days = self.points["building"]["response_days"] if r.channel == "building" else self.points["grid"]["response_days"]
-        arrival = self._on_round(r, add_working_days(t_from, days))
+        arrival = self.m.timing.on_round(r, add_working_days(t_from, days))
         r.account(wait_component, arrival)
         self._schedule(r, Stage.DOOR, arrival)
-
-    def _on_round(self, r: Request, t: float) -> float:
-        """The first moment from t when grid workers are on their rounds."""
-        session = self.m.policy.hours["grid"].session(t)
-        return t if session[0] == t else self.m.timing.within_session(r, session)
 
     def _proactive_visit_time(self, r: Request) -> float:
         """When a grid worker's regular visit would pick an elderly resident's need up at the door;
@@ -308,7 +358,7 @@ class Flow:
             return math.inf
         interval = self.proactive["visit_interval_days"] * DAY
         phase = (r.resident * 0.6180339887) % 1.0 * interval  # residents' visits spread over the interval
-        return self._on_round(r, max(math.ceil((r.t_need - phase) / interval) * interval + phase, r.t_need))
+        return self.m.timing.on_round(r, max(math.ceil((r.t_need - phase) / interval) * interval + phase, r.t_need))
 
     def _door(self, r: Request) -> None:
         m = self.m
@@ -324,7 +374,14 @@ class Flow:
         if r.t_accept != r.t_accept:
             r.t_accept = t
             r.service_radius_km = 0.0
+            m.used(r, t)
         r.point = m.community_of(r.resident)
+        if m.policy.switches["electronic_pass_on"] and "street" in m.policy.deciders[r.item]:
+            # 同标准办理: the file is scanned at the door and decided by street staff, no visit awaited
+            t_dec = add_working_days(t, self.handoff["electronic_days"])
+            m.staff.add("street", self._decision_minutes(r, "street"))
+            r.account(HANDOFF, t_dec)
+            return self._decided(r, t_dec, "street")
         t_round = add_working_days(t, self.handoff["round_days"])
         r.account(HANDOFF, t_round)
         self._schedule(r, Stage.CARRIED, t_round)
@@ -352,6 +409,7 @@ class Flow:
         if r.t_accept != r.t_accept:
             r.t_accept = t
             r.service_radius_km = 0.0
+            self.m.used(r, t)
         t_dec = add_working_days(t, self.points["online"]["review_days"])
         r.account(HANDOFF, t_dec)
         self._decided(r, t_dec, "back_office")  # online submissions are reviewed by the back office

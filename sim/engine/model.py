@@ -18,20 +18,22 @@ import pandas as pd
 
 from sim.clock import DAY, WEEK
 from sim.engine.build import build_world
-from sim.engine.choice import choose_channels
+from sim.engine.choice import choose_channels, choose_with_memory
+from sim.engine.memory import Memory
+from sim.engine.network import acquaintances
 from sim.engine.first_visit import plan_first_visits
 from sim.engine.flow import Flow
 from sim.engine.needs import generate_draws, generate_needs
 from sim.engine.on_the_spot import OnTheSpot
 from sim.engine.requests import Request, text_column, to_frame
-from sim.engine.scheduler import InTimeOrder, make_event_driven
+from sim.engine.scheduler import Agenda, make_event_driven
 from sim.engine.staff import StaffLedger
 from sim.engine.streams import spawn
 from sim.engine.timing import Timing
 from sim.engine.travel import Travel
-from sim.scenario.files import Scenario
+from sim.scenario.files import CHANNELS, Scenario
 from sim.world.agents import CommunityStation, GridWorker, Residents, Specialist, StreetCentre, WindowPool
-from sim.world.policy import DOOR
+from sim.world.policy import DOOR, PHYSICAL
 from sim.world.rota import Rota
 
 
@@ -66,8 +68,15 @@ class GovernanceModel(mesa.Model):
         self.flow = Flow(self)
 
         self.needs = generate_needs(self.catalogue, self.elderly, self.stop, v["catalogue"]["demand_scale"], streams["needs"])
-        self.draws = generate_draws(self.needs, self.catalogue, streams, v["residents"]["go_delay_days"],
-                                    v["catalogue"]["rework_days"], v["catalogue"]["rework_limit"])
+        self.draws = generate_draws(self.needs, self.catalogue, streams, v["catalogue"]["rework_days"],
+                                    v["catalogue"]["rework_limit"], v["adapt"]["refusal_limit"])
+        self.allowed_channels = np.array([[ch in chans for ch in CHANNELS] for chans in self.policy.channels])
+        t = self.territory
+        self.network = acquaintances(self.needs.resident, self.home, t.building_grid[self.home], t.building_pop,
+                                     np.bincount(t.building_grid, t.building_pop, len(t.grid_xy)), len(self.home),
+                                     v["network"], streams["network"])
+        self.memory = Memory(self.network, v["adapt"]["hearsay_weight"])
+        self.aware_at_start = self._awareness(v["adapt"], streams["network"])
         self.chosen = choose_channels(self)
         self.first_visits = plan_first_visits(self.travel, self.needs.resident, self.chosen)
         self.timing = Timing(self.policy, v["residents"], v["staff"]["specialist"]["rota_awareness"], self.employed,
@@ -75,11 +84,11 @@ class GovernanceModel(mesa.Model):
         self.survey_rng = streams["survey"]
         self.requests: list[Request] = []
         self.open: dict[int, Request] = {}
+        self.agenda = Agenda(self)
         self.on_the_spot = OnTheSpot(self, enabled=not live)
         general = np.flatnonzero(~self.on_the_spot.mask)
         self._general = (general.tolist(), self.needs.resident[general].tolist(), self.needs.item[general].tolist())
-        self.arising = InTimeOrder(self, self.needs.t[general].tolist(), self._need_arises)
-        self.arising.start()
+        self.arising = self.agenda.add_stream(self.needs.t[general].tolist(), self._need_arises)
         self.on_the_spot.start_booking()
         self.schedule_event(self.staff.reset, at=self.warmup_end)
         self.schedule_event(self.staff.close, at=self.end)
@@ -150,6 +159,53 @@ class GovernanceModel(mesa.Model):
     def finish(self, r: Request) -> None:
         del self.open[r.rid]
 
+    # ---- residents' memory ----------------------------------------------------------------------------
+    def choose(self, r: Request) -> str:
+        """The channel for a new need: chosen up front, unless the resident has learned something."""
+        if self.memory.knows(r.resident):
+            return choose_with_memory(self, r.rid, float(self.draws.u_choice[r.rid, 0]))
+        return str(self.chosen[r.rid])
+
+    def met(self, r: Request, channel: str, days: float, trips: float) -> None:
+        """A resident met something worse than promised; they and their acquaintances remember it,
+        so their needs arising from now on are chosen with it (taken out of the bulk plan)."""
+        told = self.memory.met(self.time, r.resident, channel, days, trips)
+        self.on_the_spot.learned(told, self.time)
+
+    def used(self, r: Request, t: float) -> None:
+        """A request was accepted by a new channel at t: the resident's acquaintances hear of it."""
+        if r.channel in self.scenario_values["adapt"]["new_channels"]:
+            self.on_the_spot.learned(self.memory.used(t, r.resident, r.channel), t)
+
+    def _awareness(self, cfg: dict, rng: np.random.Generator) -> np.ndarray:
+        """(residents, channels): who knows of each channel at the start; a new channel is known to a
+        share `adapt.aware_of_new` of the residents with needs (one draw each, for every channel)."""
+        aware = np.ones((len(self.home), len(CHANNELS)), bool)
+        people = np.unique(self.needs.resident)
+        u = rng.random((len(people), len(CHANNELS)))
+        for ch in cfg["new_channels"]:
+            j = CHANNELS.index(ch)
+            aware[people, j] = u[:, j] < cfg["aware_of_new"]
+        return aware
+
+    def act_delay(self, rid: int, column: int, channel: str, res: int) -> float:
+        """Minutes before setting off: longer the more the errand costs this resident (`act_delays`)."""
+        return float(self.act_delays(np.array([rid]), column, np.array([channel]), np.array([res]))[0])
+
+    def act_delays(self, rid: np.ndarray, column: int, channel: np.ndarray, res: np.ndarray) -> np.ndarray:
+        """Exponential delays with mean go_delay_days + go_delay_per_errand_hour * errand hours, where
+        an errand in person costs the round trip and, for employed residents at a staffed point, leave.
+        Column 0 is for acting on the need, column 1 for the collection trip."""
+        cfg = self.scenario_values["residents"]
+        km = np.zeros(len(rid))
+        trip = np.isin(channel, PHYSICAL)
+        if trip.any():
+            to = channel[trip]
+            km[trip] = self.travel.km_to_points(to, res[trip], self.travel.point_indices(to, res[trip]))
+        hours = np.where(trip, 2 * self.travel.minutes_array(km, res) / 60, 0.0)
+        hours += np.where(trip & (channel != "terminal") & self.employed[res], cfg["leave_hours"], 0.0)
+        return self.draws.act[rid, column] * (cfg["go_delay_days"] + cfg["go_delay_per_errand_hour"] * hours) * DAY
+
     # ---- points -------------------------------------------------------------------------------------
     def community_of(self, res: int) -> int:
         return int(self.territory.building_community[self.home[res]])
@@ -171,7 +227,8 @@ class GovernanceModel(mesa.Model):
         return self.staff.report(requests)
 
     def request_table(self) -> pd.DataFrame:
-        frame = pd.concat([to_frame(self.requests), self.on_the_spot.frame()])
+        arisen = [r for r in self.requests if r.t_need <= self.time]  # a need taken out of the bulk plan waits
+        frame = pd.concat([to_frame(arisen), self.on_the_spot.frame()])
         frame = frame.sort_values("rid", kind="stable").reset_index(drop=True)
         t = self.territory
         cat = self.catalogue

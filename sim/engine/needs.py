@@ -17,7 +17,8 @@ from scipy.special import ndtri
 from sim.clock import DAY
 
 YEAR_MINUTES = 365 * DAY
-VISIT_DRAWS = 4  # draws kept per request for repeated visits; a fifth visit reuses the first
+VISIT_DRAWS = 4  # service, error and rework draws kept per request; a fifth visit reuses the first
+FIXED_TRIPS = 5  # arrival draws beyond the refusals and rework rounds: first visit, referral, send-back, collection, door
 
 
 @dataclass(frozen=True)
@@ -32,15 +33,16 @@ class Needs:
 
 @dataclass(frozen=True)
 class Draws:
-    go_delay: np.ndarray  # (N,) minutes between a need and acting on it
+    act: np.ndarray  # (N,2) standard exponential: delay before acting on the need; before collecting
     u_choice: np.ndarray  # (N,3) channel choice; picked up on a proactive visit; knows the rota
     service: np.ndarray  # (N,K) expert window minutes per visit
     materials: np.ndarray  # (N,catalogue.rework_limit) uniform: incomplete materials at each visit till the limit
     errors: np.ndarray  # (N,K) uniform: a wrong decision
     audit: np.ndarray  # (N,2) uniform: audited; error detected
-    spread: np.ndarray  # (N,K) uniform: where in a session the resident arrives
+    spread: np.ndarray  # (N,T) uniform: where in a session the resident arrives, one per trip
     rework: np.ndarray  # (N,K) minutes to gather missing documents
     referral: np.ndarray  # (N,) uniform: sent on in person from a community station to the street
+    refused: np.ndarray  # (N,L,3) after the k-th refusal: choosing again; days till the next try; complaining
 
     def rework_delay(self, r) -> float:
         return float(self.rework[r.rid, r.reworks % self.rework.shape[1]])
@@ -63,8 +65,9 @@ def generate_needs(catalogue, elderly: np.ndarray, horizon: float, demand_scale:
     return Needs(t[order], np.concatenate(rs)[order].astype(np.int64), np.concatenate(items)[order].astype(np.int64))
 
 
-def generate_draws(needs: Needs, catalogue, streams: dict, go_delay_days: float, rework_days: float,
-                   rework_limit: int) -> Draws:
+def generate_draws(needs: Needs, catalogue, streams: dict, rework_days: float, rework_limit: int,
+                   refusal_limit: int) -> Draws:
+    """`refusal_limit` bounds the turn-aways, so every trip has its own arrival draw (no cycle)."""
     n, k = len(needs), VISIT_DRAWS
     u = streams["service"].random((n, k))
     dist = np.array(catalogue.service_dist)
@@ -75,15 +78,16 @@ def generate_draws(needs: Needs, catalogue, streams: dict, go_delay_days: float,
                                               catalogue.service_cv[needs.item[rows]][:, None], u[rows])
     delay = streams["delay"]
     return Draws(
-        go_delay=delay.exponential(go_delay_days * DAY, n) if go_delay_days > 0 else np.zeros(n),
+        act=delay.standard_exponential((n, 2)),
         u_choice=streams["choice"].random((n, 3)),
         service=service,
         materials=streams["materials"].random((n, rework_limit)),
         errors=streams["errors"].random((n, k)),
         audit=streams["audit"].random((n, 2)),
-        spread=streams["spread"].random((n, k)),
+        spread=streams["spread"].random((n, refusal_limit + rework_limit + FIXED_TRIPS)),
         rework=delay.exponential(rework_days * DAY, (n, k)) if rework_days > 0 else np.zeros((n, k)),
         referral=streams["referral"].random(n),
+        refused=streams["refused"].random((n, max(refusal_limit, 1), 3)),
     )
 
 

@@ -24,10 +24,9 @@ from sim.world.calendar import add_working_days_array
 from sim.world.policy import PHYSICAL
 from sim.engine.requests import (BACK_OFFICE, COLLECTION, COMPONENTS, QUEUE, SERVICE, TABLE_COLUMNS, TRAVEL, WAIT, Request,
                                  Stage, text_column)
-from sim.engine.scheduler import InTimeOrder
 
 PHYSICAL_SORTED = tuple(sorted(PHYSICAL))
-FIRST_VISIT, COLLECTION_TRIP = 0, 2  # columns of the arrival-spread draws: (trips + visits) at each trip
+FIRST_VISIT, COLLECTION_TRIP = 0, 1  # columns of the arrival-spread draws: one per trip
 
 
 class OnTheSpot:
@@ -41,7 +40,7 @@ class OnTheSpot:
         channel = m.chosen[rid]  # the staff who take it at this channel decide it
         plan = m.first_visits
         point, km, travel = plan.point[rid], plan.km[rid], plan.minutes[rid]
-        arrival = m.timing.arrivals(channel, res, m.needs.t[rid] + m.draws.go_delay[rid] + travel,
+        arrival = m.timing.arrivals(channel, res, m.needs.t[rid] + m.act_delays(rid, 0, channel, res) + travel,
                                     m.draws.spread[rid, FIRST_VISIT])
         order = np.argsort(arrival, kind="stable")
         self.rid, self.res, self.channel, self.point = rid[order], res[order], channel[order], point[order]
@@ -51,8 +50,9 @@ class OnTheSpot:
         self._queue = list(zip(pool.tolist(), minutes.tolist(), session_end.tolist()))
         self.start = np.full(len(order), np.nan)
         self.end = np.full(len(order), np.nan)
-        self.joined = np.zeros(len(order), bool)  # turned away at the window: now in the general flow
-        self.arrivals = InTimeOrder(m, self.arrival.tolist(), self._book)
+        self.joined = np.zeros(len(order), bool)  # turned away, or chosen with memory: now in the general flow
+        self._by_resident = np.argsort(self.res, kind="stable")
+        self._residents = self.res[self._by_resident]
 
     def _windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each arrival's window pool (an index into `_pools`) and the end of its open session."""
@@ -97,11 +97,14 @@ class OnTheSpot:
         return ok
 
     def start_booking(self) -> None:
-        self.arrivals.start()
+        """The arrivals join the model's agenda, each booked at its time."""
+        self.arrivals = self.m.agenda.add_stream(self.arrival.tolist(), self._book)
 
     def _book(self, k: int) -> None:
         """The k-th arrival takes its place at the window, in time order (FIFO: nothing later
         can change a start once booked)."""
+        if self.joined[k]:
+            return
         pool, minutes, session_end = self._queue[k]
         booking = self._pools[pool].book(self.m.time, minutes, session_end)
         if booking is None:
@@ -116,11 +119,27 @@ class OnTheSpot:
         r.channel, r.point, r.stage = str(self.channel[k]), int(self.point[k]), Stage.ARRIVE
         r.account(WAIT, t - float(self.travel[k]))
         r.account(TRAVEL, t)
-        r.trips = 1
+        r.trips = r.arrivals = 1
         m.requests.append(r)
         m.open[rid] = r
         self.joined[k] = True
         m.flow.proceed(r)
+
+    def learned(self, residents: list[int], t: float) -> None:
+        """These residents learned something at t: their needs arising later are chosen with it,
+        so those leave the bulk plan and arise as ordinary requests."""
+        m = self.m
+        for res in residents:
+            lo, hi = np.searchsorted(self._residents, (res, res + 1))
+            for k in self._by_resident[lo:hi].tolist():
+                rid = int(self.rid[k])
+                t_need = float(m.needs.t[rid])
+                if t_need > t and not self.joined[k]:
+                    r = Request(m.flow, rid, res, int(m.needs.item[rid]), t_need)
+                    m.requests.append(r)
+                    m.open[rid] = r
+                    self.joined[k] = True
+                    m.schedule_event(r.proceed, at=t_need)
 
     def frame(self) -> pd.DataFrame:
         """Their rows of the request table, as the general flow would have left them by now."""
@@ -157,7 +176,8 @@ class OnTheSpot:
             "t_done": np.where(booked, t_done, np.nan), "point": self.point,
             "service_radius_km": np.where(booked, self.km, np.nan), "trips": trips, "visits": booked,
             "reworks": np.zeros(n), "turned_away": np.zeros(n), "error": error, "audited": audited,
-            "sent_back": np.zeros(n, bool),
+            "sent_back": np.zeros(n, bool), "abandoned": np.zeros(n, bool), "complaints": np.zeros(n),
+            **{name: np.full(n, np.nan) for name in ("t_abandoned", "t_complaint", "t_answered", "t_wrong", "t_corrected")},
         }
         frame = pd.DataFrame({column: text[attribute] if attribute in text else np.asarray(values[attribute], dtype)[keep]
                               for column, attribute, dtype in TABLE_COLUMNS})
@@ -171,7 +191,7 @@ class OnTheSpot:
         if m.policy.switches["deliver_home"]:
             delivered = add_working_days_array(t_ready, m.scenario_values["handoff"]["deliver_days"])
             return np.where(m.catalogue.collect[item], delivered, t_ready)
-        again = m.timing.arrivals(self.channel, self.res, t_ready + m.draws.go_delay[rid] + self.travel,
-                                  m.draws.spread[rid, COLLECTION_TRIP])
+        again = m.timing.arrivals(self.channel, self.res, t_ready + m.act_delays(rid, 1, self.channel, self.res)
+                                  + self.travel, m.draws.spread[rid, COLLECTION_TRIP])
         collected = again + m.scenario_values["catalogue"]["pickup_minutes"]
         return np.where(m.catalogue.collect[item], collected, t_ready)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,7 @@ class Stage(StrEnum):
     CARRIED = "carried"  # on a grid worker's round or the courier to whoever decides
     ONLINE = "online"  # submitted online, waiting for the moment of review
     DONE = "done"
+    ABANDONED = "abandoned"  # given up after `adapt.refusal_limit` turn-aways
 
 
 class Request:
@@ -36,7 +38,8 @@ class Request:
     __slots__ = (
         "rid", "resident", "item", "t_need", "flow", "stage", "channel", "point", "service_radius_km",
         "decided_by", "t_accept", "t_decided", "t_done", "t_mark", "trips", "visits", "reworks", "turned_away",
-        "error", "audited", "sent_back", "at_point_until", "_components", "__weakref__",
+        "error", "audited", "sent_back", "at_point_until", "arrivals", "abandoned", "t_abandoned", "complaints",
+        "t_complaint", "t_answered", "t_wrong", "t_corrected", "_components", "__weakref__",
     )
 
     def __init__(self, flow, rid: int, resident: int, item: int, t_need: float):
@@ -51,8 +54,10 @@ class Request:
         self.t_decided = np.nan
         self.t_done = np.nan
         self.t_mark = t_need
-        self.trips = self.visits = self.reworks = self.turned_away = 0
-        self.error = self.audited = self.sent_back = False
+        self.trips = self.visits = self.reworks = self.turned_away = self.complaints = 0
+        self.arrivals = 0  # arrival draws used: one per trip or door visit
+        self.error = self.audited = self.sent_back = self.abandoned = False
+        self.t_abandoned = self.t_complaint = self.t_answered = self.t_wrong = self.t_corrected = np.nan
         self._components = [0.0] * len(COMPONENTS)
 
     def proceed(self) -> None:
@@ -68,7 +73,7 @@ class Request:
 WAIT, TRAVEL, QUEUE, SERVICE, HANDOFF, BACK_OFFICE, REWORK, COLLECTION = range(len(COMPONENTS))
 
 
-TABLE_COLUMNS = (  # column, Request attribute, dtype
+TABLE_COLUMNS: tuple[tuple[str, str, Any], ...] = (  # column, Request attribute, dtype
     ("rid", "rid", np.int64), ("resident", "resident", np.int64), ("item_index", "item", np.int64),
     ("t_need", "t_need", float), ("t_accept", "t_accept", float), ("t_decided", "t_decided", float),
     ("t_done", "t_done", float), ("step", "stage", "str"), ("channel", "channel", "str"),
@@ -76,6 +81,9 @@ TABLE_COLUMNS = (  # column, Request attribute, dtype
     ("decided_by", "decided_by", "str"), ("trips", "trips", np.int64), ("visits", "visits", np.int64),
     ("reworks", "reworks", np.int64), ("turned_away", "turned_away", np.int64), ("error", "error", bool),
     ("audited", "audited", bool), ("sent_back", "sent_back", bool),
+    ("abandoned", "abandoned", bool), ("t_abandoned", "t_abandoned", float), ("complaints", "complaints", np.int64),
+    ("t_complaint", "t_complaint", float), ("t_answered", "t_answered", float), ("t_wrong", "t_wrong", float),
+    ("t_corrected", "t_corrected", float),
 )
 
 
@@ -86,7 +94,7 @@ def to_frame(requests: list[Request]) -> pd.DataFrame:
     rows = list(map(attrgetter(*(attribute for _, attribute, _ in TABLE_COLUMNS)), requests))
     columns = zip(*rows) if rows else ([] for _ in TABLE_COLUMNS)
     frame = pd.DataFrame({
-        column: (pd.array if dtype == "str" else np.array)(list(values), dtype=dtype)
+        column: pd.array(list(values), dtype=dtype) if dtype == "str" else np.array(list(values), dtype=dtype)
         for (column, _, dtype), values in zip(TABLE_COLUMNS, columns)
     })
     for j, name in enumerate(COMPONENTS):

@@ -11,6 +11,7 @@ import numpy as np
 NAMES = (
     "territory", "residents", "needs", "delay", "choice", "service",
     "materials", "errors", "audit", "spread", "survey", "referral",
+    "refused", "network",
 )
 
 

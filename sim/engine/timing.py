@@ -57,13 +57,19 @@ class Timing:
         return out
 
     def spread(self, r) -> float:
-        """The request's arrival-spread draw for its current trip."""
+        """The request's arrival-spread draw for this trip (or door visit): each has its own, and
+        their number is bounded by the refusal and rework limits, so none repeats."""
         spread = self.draws.spread
-        return spread[r.rid, (r.trips + r.visits) % spread.shape[1]]
+        k = min(r.arrivals, spread.shape[1] - 1)
+        r.arrivals += 1
+        return float(spread[r.rid, k])
 
-    def within_session(self, r, session: tuple[float, float]) -> float:
-        """Where in a session a resident turns up: uniform over its first `arrival_spread` part."""
-        return session[0] + self.spread(r) * self.cfg["arrival_spread"] * (session[1] - session[0])
+    def on_round(self, r, t: float) -> float:
+        """The first moment from t when grid workers are on their rounds: at t within a round, else
+        in the first `arrival_spread` part of the next one."""
+        session = self.policy.hours["grid"].session(t)
+        u = self.spread(r)
+        return t if session[0] == t else session[0] + u * self.cfg["arrival_spread"] * (session[1] - session[0])
 
     def _rota_aware(self, r, ready: float) -> float:
         """Residents who know the rota come on a specialist's day, when only a specialist can decide."""

@@ -1,4 +1,4 @@
-"""Per-run figures from the per-request table: the `--json` contract of DESIGN.md §6.
+"""Per-run figures from the per-request table: the `--json` contract of docs/DESIGN.md §6.
 
 Only requests whose need arose inside the measured window count, so a warm-up never leaks
 into the numbers; empty subsets give None so that every result survives `json.dumps`.
@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from sim.clock import DAY
+from sim.engine.requests import COMPONENTS
 from sim.measure.survey import Z95
 
-COMPONENTS = ("wait_to_go", "travel", "queue", "service", "handoff", "back_office", "rework", "collection")
 DISTANCE_BANDS_KM = (0, 3, 6, 10, inf)
 LIFE_CIRCLES_M = (300, 500, 1000)
 GROUPS = ("elderly", "employed", "other")
@@ -100,7 +100,8 @@ def summarise(requests: pd.DataFrame) -> dict:
         "requests": {
             "created": int(len(measured)),
             "completed": completed,
-            "open": int(len(measured)) - completed,
+            "abandoned": int(measured["abandoned"].sum()),
+            "open": int(len(measured)) - completed - int(measured["abandoned"].sum()),
             "outside_window": int(len(requests) - len(measured)),
         },
         "quality": {
@@ -165,7 +166,7 @@ def format_summary(metrics: dict, title: str) -> str:
     radius, latency, counts = metrics["service_radius_km"], metrics["latency_days"], metrics["requests"]
     within = radius["within_m"]
     components = {k: v for k, v in latency["components"].items() if v is not None}
-    biggest = sorted(components, key=components.get, reverse=True)[:3]
+    biggest = sorted(components, key=lambda k: components[k], reverse=True)[:3]
     steps = ", ".join(f"{k.replace('_', ' ')} {components[k] / 60:.1f} h" for k in biggest) or "n/a"
     lines = [
         title,
@@ -182,7 +183,7 @@ def format_summary(metrics: dict, title: str) -> str:
         f"trips           {_num(metrics['trips_per_request'], '.2f')} per request, "
         f"{_pct(metrics['share_one_trip_or_less'])} with one trip or less",
         f"requests        created {counts['created']}, completed {counts['completed']}, "
-        f"open {counts['open']} ({counts['outside_window']} more simulated outside the measured window)",
+        f"abandoned {counts['abandoned']}, open {counts['open']} ({counts['outside_window']} more simulated outside the measured window)",
     ]
     if (staff := metrics.get("staff")) is not None:
         lines.append(f"staff           {_num(staff.get('hours_per_request_total'), '.2f', ' h')} per request")

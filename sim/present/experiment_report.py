@@ -18,8 +18,9 @@ from scipy.stats import t as student
 from sim.runs.effects import lookup
 from sim.present.labels import METRICS, Metric, metric_label, value_text
 from sim.present.report import diff_text, mean_text, text_table, write_documents
-from sim.present.text import section, text
+from sim.present.text import columns, section, text
 from sim.runs.stats import LEVEL
+from sim.scenario.config import config
 from sim.world.territory import build_territory
 
 ALIASES = {"survey.satisfaction": "survey.satisfaction.estimate"}  # short names sim.measure.metrics.headline adds
@@ -201,7 +202,7 @@ def blocks(r, figures: list) -> list[tuple]:
         ("h1", t("title", name=r.exp.name, factors=" × ".join(r.factors))),
         ("p", t("generated", when=r.started.strftime("%Y-%m-%d %H:%M UTC"), command=command)),
         ("h2", t("design")),
-        ("table", [t(f"design_columns.{k}") for k in ("factor", "level", "sets")], _design_rows(r)),
+        ("table", columns("experiment.design_columns", r.lang), _design_rows(r)),
         ("p", _design_text(r)),
         ("p", t("method", territory=_territory(r), weeks=_weeks(r))),
     ]
@@ -271,7 +272,7 @@ def _territory(r) -> str:
 
 def _weeks(r) -> str:
     """The run's weeks when every combination shares them (a factor may change them)."""
-    spans = {(s["run"]["warmup_weeks"], s["run"]["weeks"], s["run"]["drain_weeks"]) for s in r.scenarios.values()}
+    spans = {(run.warmup_weeks, run.weeks, run.drain_weeks) for run in (config(s).run for s in r.scenarios.values())}
     if len(spans) != 1:
         return ""
     warmup, weeks, drain = spans.pop()

@@ -7,13 +7,14 @@ Every bar carries its 95% interval over replicates; each scenario keeps one colo
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib.colors import Normalize
+from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -26,7 +27,16 @@ from sim.measure.metrics import BAND_LABELS, COMPONENTS, GROUPS, LIFE_CIRCLES_M
 from sim.measure.survey import Z95
 
 DPI = 150
-PALETTE = mpl.colormaps["tab10"].colors
+
+
+def colours(name: str) -> list:
+    """The colours of one of matplotlib's qualitative colour maps."""
+    cmap = mpl.colormaps[name]
+    assert isinstance(cmap, ListedColormap)
+    return list(cast(Sequence, cmap.colors))
+
+
+PALETTE = colours("tab10")
 STAFF_KINDS = ("street", "community", "specialist", "specialist_travel", "grid")
 LINE_STYLES = ("-", "--", ":", "-.")
 RADIUS_TICKS = (0, 0.3, 0.5, 1, 2, 3, 5, 8, 12, 16, 20, 30, 50)
@@ -102,6 +112,7 @@ def _access_map(c, t: Callable[..., str]) -> Figure | None:
         ax.grid(False)
         ax.set_xlabel(t("km"))
     axes[0].set_ylabel(t("km"))
+    assert scatter is not None
     fig.colorbar(scatter, ax=list(axes), label=t("map_bar"), shrink=0.6)
     handles = [
         Line2D([], [], marker="*", ls="", ms=14, mfc="black", mec="white", label=t("street_centre")),
@@ -185,13 +196,13 @@ def _latency(c, t: Callable[..., str]) -> Figure:
 def _components(c, t: Callable[..., str]) -> Figure:
     fig = Figure(figsize=(10, 1.1 * len(c.labels) + 2.2), layout="constrained")
     ax = fig.subplots()
-    colours = mpl.colormaps["tab20"].colors
+    palette = colours("tab20")
     y = np.arange(len(c.labels))
     left = np.zeros(len(c.labels))
     for k, component in enumerate(COMPONENTS):
         days = np.array([_cell(c, label, f"latency_days.components.{component}")[0] for label in c.labels])
         days = np.nan_to_num(days) / DAY
-        ax.barh(y, days, left=left, color=colours[k * 2 % len(colours)], height=0.6,
+        ax.barh(y, days, left=left, color=palette[k * 2 % len(palette)], height=0.6,
                 label=text(f"words.components.{component}", c.lang))
         for yi, (x0, w) in enumerate(zip(left, days)):
             if w > 0.06 * max(left.max() + days.max(), 1e-9):
@@ -265,10 +276,10 @@ def _staff(c, t: Callable[..., str]) -> Figure:
     ax = fig.subplots()
     x = np.arange(len(c.labels))
     bottom = np.zeros(len(c.labels))
-    colours = mpl.colormaps["Set2"].colors
+    palette = colours("Set2")
     for k, kind in enumerate(STAFF_KINDS):
         hours = np.nan_to_num([_cell(c, label, per_request[kind])[0] for label in c.labels])
-        ax.bar(x, hours, 0.6, bottom=bottom, color=colours[k], label=text(f"words.staff.{kind}", c.lang),
+        ax.bar(x, hours, 0.6, bottom=bottom, color=palette[k], label=text(f"words.staff.{kind}", c.lang),
                hatch="//" if kind == "specialist_travel" else None, edgecolor="white")
         bottom += hours
     totals = [_cell(c, label, "staff_hours_per_request") for label in c.labels]

@@ -17,7 +17,8 @@ LATIN_FALLBACK = "DejaVu Sans"  # matplotlib's own font, for any glyph the CJK f
 def cjk_family() -> str:
     """Register the packaged Noto Sans CJK SC with matplotlib and return its family name."""
     spec = importlib.util.find_spec("mplfonts")
-    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / CJK_FILE if spec else None
+    folders = spec.submodule_search_locations if spec else None
+    path = Path(next(iter(folders))) / "fonts" / CJK_FILE if folders else None
     if path is None or not path.is_file():
         raise RuntimeError(f"the CJK font {CJK_FILE} is missing: install the 'mplfonts' package")
     font_manager.fontManager.addfont(str(path))

@@ -11,7 +11,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
-from sim.clock import DAY
+from sim.clock import DAY, WEEKDAYS
 from sim.present.text import LANGS, keys, text
 
 
@@ -104,13 +104,10 @@ def pad(text: str, columns: int, right: bool = False) -> str:
 
 # ---- the teaching app ------------------------------------------------------------------------------
 
-DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # keys of app.days.* in the text catalogue
-
-
 def clock(minutes: float, lang: str) -> str:
     """Simulated time as a class reads it: 'Week 1 · Tue 09:00'."""
     day, minute = divmod(int(minutes // 1), int(DAY))
-    week, weekday = text("app.week", lang, w=day // 7 + 1), text(f"app.days.{DAYS_OF_WEEK[day % 7]}", lang)
+    week, weekday = text("app.week", lang, w=day // 7 + 1), text(f"app.days.{WEEKDAYS[day % 7].lower()}", lang)
     return f"{week} · {weekday} {minute // 60:02d}:{minute % 60:02d}"
 
 
@@ -120,7 +117,7 @@ def app_words(lang: str) -> dict:
     sections and guided questions gathered into lists."""
     lang = "zh" if lang == "zh" else "en"
     words: dict = {k: text(f"app.{k}", lang) for k in keys("app") if "." not in k}
-    words["days"] = [text(f"app.days.{d}", lang) for d in DAYS_OF_WEEK]
+    words["days"] = [text(f"app.days.{d.lower()}", lang) for d in WEEKDAYS]
     words["speeds"] = [text(f"app.speeds.{k}", lang) for k in keys("app.speeds") if "." not in k]
     words["states"] = [words[s] for s in ("waiting", "in_progress", "travelling", "queueing", "served")]
     for chart in ("radius", "latency"):

@@ -15,9 +15,8 @@ from pathlib import Path
 from sim.present.labels import HEADLINE, metric_label, pad, scenario_name, value_text, width
 from sim.measure.metrics import BAND_LABELS
 from sim.present.reading import caveats, findings, left_behind, survey_notes
-from sim.present.text import section, text
-
-COLUMNS = ("scenario", "other_name", "file", "meaning", "runs")  # report.columns.* of the scenarios table
+from sim.present.text import columns, section, text
+from sim.scenario.config import config
 
 
 # ---- the two tables ------------------------------------------------------------------------------
@@ -104,7 +103,7 @@ def blocks(c, figures: list) -> list[tuple]:
 
     A list item is a sentence, or (lead, sentences) for a nested list."""
     t = section("report", c.lang)
-    run = c.scenarios[c.labels[0]]["run"]
+    run = config(c.scenarios[c.labels[0]]).run
     ok = c.runs[c.runs["status"] == "ok"].groupby("label").size()
     other = "en" if c.lang == "zh" else "zh"
     command = " ".join(c.command) if c.command else "sim.studies.compare.compare(...)"
@@ -113,13 +112,13 @@ def blocks(c, figures: list) -> list[tuple]:
         ("h1", t("title", names=t("sep").join(c.short[lb] for lb in c.labels))),
         ("p", t("generated", when=c.started.strftime("%Y-%m-%d %H:%M UTC"), command=command)),
         ("h2", t("compared")),
-        ("table", [t(f"columns.{k}") for k in COLUMNS], [
+        ("table", columns("report.columns", c.lang), [
             [c.names[lb], scenario_name(c.scenarios[lb]["meta"], other), f"`{c.paths[lb]}`",
              c.scenarios[lb]["meta"].get("description_zh" if c.lang == "zh" else "description",
                                          c.scenarios[lb]["meta"]["description"]),
              t("runs", ok=int(ok.get(lb, 0)), total=c.replicates)] for lb in c.labels]),
-        ("p", t("method", territory=_territory(c, t), r=c.replicates, warmup=run["warmup_weeks"],
-                                 weeks=run["weeks"], drain=run["drain_weeks"])),
+        ("p", t("method", territory=_territory(c, t), r=c.replicates, warmup=run.warmup_weeks,
+                                 weeks=run.weeks, drain=run.drain_weeks)),
     ]
     notes = caveats(c)
     if notes:

@@ -37,7 +37,7 @@ def catalogue(lang: str) -> dict[str, str]:
         return _flatten(tomllib.load(f))
 
 
-def text(key: str, lang: str, **values: object) -> str:
+def text(key: str, lang: str, /, **values: object) -> str:
     """The string `key` in `lang`, its `{placeholders}` filled from `values`."""
     try:
         template = catalogue(lang)[key]
@@ -52,10 +52,15 @@ def keys(prefix: str) -> list[str]:
     return [key[len(start):] for key in catalogue("en") if key.startswith(start)]
 
 
+def columns(prefix: str, lang: str, /, **values: object) -> list[str]:
+    """The strings under `prefix.`, in the catalogue's order, filled in: a table's header."""
+    return [text(f"{prefix}.{key}", lang, **values) for key in keys(prefix)]
+
+
 def section(prefix: str, lang: str) -> Callable[..., str]:
     """`text` with the key's first part and the language fixed: section("report", "zh")("title", names=...)."""
 
-    def read(key: str, **values: object) -> str:
+    def read(key: str, /, **values: object) -> str:
         return text(f"{prefix}.{key}", lang, **values)
 
     return read

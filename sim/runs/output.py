@@ -26,7 +26,7 @@ from pathlib import Path
 
 import tomli_w
 
-from sim.errors import ScenarioError
+from sim.errors import UsageError
 from sim.paths import ROOT
 
 MARKER = ".sim-results.json"
@@ -184,26 +184,26 @@ def check_folder(folder: Path, job: dict, scenarios: dict[str, dict] | None = No
     someone else's files or of another job, or results that other inputs made (unless `rerun`)."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise ScenarioError("--out", str(folder), "a folder (this is a file)")
+        raise UsageError("--out", str(folder), "a folder (this is a file)")
     if not folder.exists():
         ancestor = next(p for p in [folder.absolute(), *folder.absolute().parents] if p.exists())
         if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
-            raise ScenarioError("--out", str(folder), f"a folder that can be created ({ancestor} is not writable)")
+            raise UsageError("--out", str(folder), f"a folder that can be created ({ancestor} is not writable)")
         return
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise ScenarioError("--out", str(folder), "a folder this user can write to")
+        raise UsageError("--out", str(folder), "a folder this user can write to")
     if not [e for e in os.listdir(folder) if e != LOCK]:
         return
     marker = read_json(folder / MARKER)
     if not isinstance(marker, dict) or marker.get("tool") != "sim":
-        raise ScenarioError("--out", str(folder), f"a new or empty folder, or one holding this tool's results "
+        raise UsageError("--out", str(folder), f"a new or empty folder, or one holding this tool's results "
                                                   f"(it has other files and no {MARKER}; nothing was written)")
     if marker.get("job") != job:
-        raise ScenarioError("--out", str(folder), f"a folder for this job ({_describe(job)}); it holds the "
+        raise UsageError("--out", str(folder), f"a folder for this job ({_describe(job)}); it holds the "
                                                   f"results of {_describe(marker.get('job') or {})}")
     change = None if rerun else changed(marker, scenarios or {})
     if change:
-        raise ScenarioError("--out", str(folder), f"results made from the same inputs, but {change} since; "
+        raise UsageError("--out", str(folder), f"results made from the same inputs, but {change} since; "
                                                   f"--rerun runs them again")
 
 
@@ -237,7 +237,7 @@ def claim(folder: Path, job: dict, scenarios: dict[str, dict] | None = None, rer
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ScenarioError("--out", str(folder), "a folder no other command is writing to (one is, now); "
+            raise UsageError("--out", str(folder), "a folder no other command is writing to (one is, now); "
                                                       "wait for it to finish or choose another --out") from None
         check_folder(folder, job, scenarios, rerun)  # as it is now that no one else writes
         clear_staging(folder)

@@ -39,7 +39,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.measure.distributions import quantile_functions
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, UsageError
 from sim.measure.metrics import headline
 from sim.measure.results import simulate
 from sim.runs.output import file_sha, publish, read_json, write_json
@@ -213,7 +213,7 @@ def _pool(workers: int, dask: str | None) -> Iterator[tuple[Callable, Callable]]
     try:
         client = Client(dask, timeout=DASK_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise ScenarioError("--dask", dask, f"the address of a running Dask scheduler ({exc})") from None
+        raise UsageError("--dask", dask, f"the address of a running Dask scheduler ({exc})") from None
     try:
         yield client.submit, as_completed
     finally:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.clock import DAYS as WEEKDAY_NAMES
+from sim.clock import WEEKDAYS
 from sim.clock import SPEC_FORMAT, parse_spec
 from sim.errors import ScenarioError
 from sim.scenario.queue_reduction import reduce_to_queue
@@ -31,7 +31,7 @@ MAX_FILE_BYTES = 10_000_000  # a scenario or experiment file; the shipped ones a
 MAX_DEPTH = 16  # tables within tables (the schema needs 5)
 MAX_EXTENDS = 16  # files in one `extends` chain (the shipped ones use 3)
 MAX_LIST = 10_000  # entries of any list, rows of any array of tables
-OPTIONAL_TABLES = {"validation"}  # tables a scenario may leave out altogether
+OPTIONAL_TABLES = {"queue_reduction"}  # tables a scenario may leave out altogether
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ class Spec:
             return "a path (string) to an existing file"
         words = {"bool": "true or false", "int": "a whole number", "number": "a number", "str": "a string",
                  "scalar": "a number, a string or true/false",
-                 "list_str": "a list of strings"}[self.kind]
+                 "list_str": "a list of strings",
+                 "range": "a table { low = ..., high = ..., dist = ... } or { levels = [...] }"}[self.kind]
         if self.lo is not None and self.hi is not None:
             return f"{words} from {self.lo:g} to {self.hi:g}"
         if self.lo is not None:
@@ -90,7 +91,7 @@ def count(lo=0, hi=MAX_COUNT, **kw):
 
 SHARE = num(0, 1)
 MINUTES = num(0, 1e6)
-DAYS = num(0, 3650)
+SPAN_DAYS = num(0, 3650)
 COEF = num(-1e3, 1e3)
 CAL_NAMES = Spec("list_str")
 
@@ -146,15 +147,17 @@ SCHEMA: dict = {
         "walk_max_km": num(0, 100),
         "ride_kmh": num(0.1, 200),
         "ride_access_minutes": MINUTES,
-        "go_delay_days": DAYS,
+        "go_delay_days": SPAN_DAYS,
+        "go_delay_per_errand_hour": SPAN_DAYS,
+        "leave_hours": num(0, 24),
         "arrival_spread": num(0.01, 1),
-        "leave_after_days": DAYS,
+        "leave_after_days": SPAN_DAYS,
         "work_hours": CAL_NAMES,
     },
     "calendars": MapOf(Spec("calendar_specs")),
     "catalogue": {
         "file": Spec("path"),
-        "rework_days": DAYS,
+        "rework_days": SPAN_DAYS,
         "rework_limit": count(0, 100),
         "pickup_minutes": MINUTES,
         "demand_scale": num(0, 1000),
@@ -165,26 +168,28 @@ SCHEMA: dict = {
         "community": POINT,
         "terminal": {"hours": CAL_NAMES, "minutes_factor": num(0.01, 100)},
         "grid": {"workers_per_grid": count(0, 1000), "hours": CAL_NAMES, "door_minutes": MINUTES,
-                 "response_days": DAYS},
-        "building": {"response_days": DAYS},
-        "online": {"review_days": DAYS},
+                 "response_days": SPAN_DAYS},
+        "building": {"response_days": SPAN_DAYS},
+        "online": {"review_days": SPAN_DAYS},
     },
     "staff": {
         "street": STAFF,
-        "community": STAFF | {"window_share": num(0.01, 1)},
+        "community": STAFF,
         "specialist": STAFF | {
             "count": count(0, 10_000),
             "travel_kmh": num(0.1, 200),
             "when_absent": Spec("enum", choices=("hold", "send_to_street")),
             "preaccept_minutes": MINUTES,
             "rota_awareness": SHARE,
-            "visit_days": Spec("list_enum", choices=WEEKDAY_NAMES),
+            "held_per_session": count(1, 10_000),
+            "visit_days": Spec("list_enum", choices=WEEKDAYS),
             "rota": TableList({"communities": Spec("list_str")}),
         },
     },
     "authority": MapOf(AUTHORITY, keys=("street", "community", "street_spot", "street_review", "batch")),
-    "handoff": {"courier_days": DAYS, "round_days": DAYS, "deliver_days": DAYS, "referral_share": SHARE},
-    "audit": {"share": SHARE, "detect": SHARE, "days": DAYS},
+    "handoff": {"courier_days": SPAN_DAYS, "round_days": SPAN_DAYS, "deliver_days": SPAN_DAYS, "referral_share": SHARE,
+                "electronic_days": SPAN_DAYS},
+    "audit": {"share": SHARE, "detect": SHARE, "days": SPAN_DAYS},
     "switches": {
         "weekend": Spec("bool"),
         "terminals": Spec("bool"),
@@ -194,7 +199,12 @@ SCHEMA: dict = {
         "proactive_elderly": Spec("bool"),
         "deliver_home": Spec("bool"),
         "batch": Spec("bool"),
+        "electronic_pass_on": Spec("bool"),
     },
+    "adapt": {"refusal_limit": count(1, 50), "retry_days": num(0.01, 3650), "hearsay_weight": SHARE,
+              "new_channels": Spec("list_enum", choices=("grid", "building", "online")), "aware_of_new": SHARE},
+    "complaints": {"after_refusal": SHARE, "after_abandoning": SHARE, "answer_days": SPAN_DAYS},
+    "network": {"building_ties": num(0, 10_000), "grid_ties": num(0, 10_000), "long_ties": num(0, 10_000)},
     "proactive": {"visit_interval_days": num(0.1, 3650), "reach": SHARE},
     "choice": {
         "per_travel_minute": COEF,
@@ -204,8 +214,9 @@ SCHEMA: dict = {
         "online_literate": COEF,
         "online_not_literate": COEF,
         "elderly_door": COEF,
+        "door_nest": num(0.05, 1),
     },
-    "validation": {
+    "queue_reduction": {
         "arrivals_per_hour": num(0.001, 1e5),
         "service_minutes": num(0.001, 1e5),
         "windows": count(1, 10_000),
@@ -381,15 +392,6 @@ def resolved_override(text: str) -> str:
     return text
 
 
-def spec_at(dotted: str) -> Any:
-    """The schema entry of a dotted key, or None when there is none."""
-    spec: Any = SCHEMA
-    for part in dotted.split("."):
-        spec = spec.value if isinstance(spec, MapOf) else spec
-        spec = spec.get(part) if isinstance(spec, dict) else None
-    return spec
-
-
 def _apply_override(values: dict, origin: dict, key: str, value: Any) -> None:
     node, spec = values, SCHEMA
     parts = key.split(".")
@@ -424,7 +426,7 @@ def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
         _apply_override(values, origin, *parse_override(text))
     scenario = Scenario(values, origin, files)
     _check(scenario, values, SCHEMA, "")
-    if "validation" in values:
+    if "queue_reduction" in values:
         reduce_to_queue(scenario)
     _check_calendar_names(scenario)
     scenario.ranges = parse_ranges(scenario, spec_at)
@@ -529,3 +531,5 @@ def _check_calendar_names(sc: Scenario) -> None:
         for name in names:
             if name not in known:
                 raise sc.error(key, "names of calendars defined under [calendars]: " + ", ".join(sorted(known)))
+            if key.startswith("points.") and not any(parse_spec(spec) for spec in sc["calendars"][name]):
+                raise sc.error(f"calendars.{name}", f"at least one opening like {SPEC_FORMAT} ({key} names it)")

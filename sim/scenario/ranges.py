@@ -46,6 +46,7 @@ class Range:
         if self.levels:
             return [0.0, float(len(self.levels))], "unif"
         if self.dist == "triangular":
+            assert self.mode is not None, "a triangular range has a mode"
             return [self.low, self.high, (self.mode - self.low) / (self.high - self.low)], "triang"
         return [self.low, self.high], SALIB_DISTS[self.dist]
 
@@ -112,6 +113,7 @@ def parse_ranges(sc, spec_of: Callable[[str], Any]) -> list[Range]:
         dist = entry.get("dist", "uniform")
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)) or "levels" in entry:
             raise fail(where, "numbers low and high (a choice of levels is for named values only)")
+        assert isinstance(low, (int, float)) and isinstance(high, (int, float))
         if not low < high:
             raise fail(where, f"low below high; got {low!r} and {high!r}")
         if (spec.lo is not None and low < spec.lo) or (spec.hi is not None and high > spec.hi):
@@ -122,7 +124,7 @@ def parse_ranges(sc, spec_of: Callable[[str], Any]) -> list[Range]:
             raise fail(where, "low above 0 for a loguniform range")
         if is_default and not low <= value <= high:
             raise fail(where, f"a range that holds the scenario's own value {value!r}; got {low:g} to {high:g}")
-        mode = entry.get("mode")
+        mode: Any = entry.get("mode")
         if (mode is not None) != (dist == "triangular") or (mode is not None and (
                 isinstance(mode, bool) or not isinstance(mode, (int, float)) or not low <= mode < high)):
             raise fail(where + ".mode", "the peak of a triangular range (and only of one), from low to just below high")

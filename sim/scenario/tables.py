@@ -58,7 +58,8 @@ def read_csv(path: str | Path, columns: tuple[str, ...], *, unique: str | None =
         missing = [c for c in columns if c not in header]
         if missing:
             raise ScenarioError(path, f"column {missing[0]}", "present in the header: " + ",".join(columns))
-        rows, seen = [], {}
+        rows: list[dict] = []
+        seen: dict[str, int] = {}
         for cells in reader:
             line = reader.line_num
             if not any(c.strip() for c in cells):

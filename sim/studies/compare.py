@@ -53,7 +53,7 @@ class Comparison:
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     survey: pd.DataFrame = field(default_factory=pd.DataFrame)
-    distributions: dict[str, list[dict]] = field(default_factory=dict)
+    distributions: dict[str, list[dict | None]] = field(default_factory=dict)
     maps: dict[str, AccessMap] = field(default_factory=dict)
     command: list[str] | None = None
 

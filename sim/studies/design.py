@@ -66,6 +66,7 @@ def synthesize(exp: Experiment, time_limit: float = 10.0) -> list[Cell]:
 def _cell(exp: Experiment, run: int, levels: dict[str, str], replicate: int) -> Cell:
     chosen = [exp.factors[f][name] for f, name in levels.items()]
     scenario = next((lvl.scenario for lvl in chosen if lvl.scenario), exp.base)
+    assert scenario is not None, "load_experiment refuses a run that names no scenario"
     overrides = [f"{key}={_toml(value)}" for lvl in chosen for key, value in lvl.set.items()]
     return Cell(run, levels, replicate, scenario, overrides)
 

@@ -139,7 +139,7 @@ def build(path: str | Path, seed: int | None = None, max_runs: int = MAX_RUNS) -
                 overrides = tuple(fixed + [r.override(x) for r, x in zip(rs, row) if r.key in own])
                 tasks += [Task(world_label(design, w, policy), k, s, str(sc.path), overrides, key)
                           for k, s in enumerate(seeds)]
-    first = {}
+    first: dict = {}
     for t in tasks:
         first.setdefault((t.label[0], t.scenario), t)
     for t in first.values():
@@ -197,9 +197,9 @@ def estimate_seconds(plan: Plan, out: Path | None) -> tuple[float, str]:
     """Mean seconds of one run: from runs already in `out`, else by timing each policy once here."""
     if out is not None:
         done = [_task_seconds(out, t) for t in plan.tasks[: 4 * len(plan.scenarios) * len(plan.seeds)]]
-        done = [s for s in done if s is not None]
-        if done:
-            return float(np.mean(done)), f"mean of {len(done)} finished runs"
+        finished = [s for s in done if s is not None]
+        if finished:
+            return float(np.mean(finished)), f"mean of {len(finished)} finished runs"
     times = []
     for sc in plan.scenarios.values():
         started = time.perf_counter()
@@ -335,7 +335,8 @@ def _differences(runs: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 def _indices(plan: Plan, diffs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     study = plan.study
-    morris, sobol = [], []
+    morris: list = []
+    sobol: list = []
     for reform in study.reforms:
         for o in study.outcomes:
             part = diffs[(diffs["reform"] == reform) & (diffs["outcome"] == o.key)]

@@ -178,7 +178,7 @@ class Run:
         slot = np.full(n, -1)
         trip = np.full((n, 4), np.nan)
 
-        for i in np.flatnonzero(steps == "arrive"):
+        for i in np.flatnonzero(steps == "arrive").tolist():
             station = m.point_of(reqs[i])
             minutes = m.travel.minutes_to(int(resident[i]), station)
             trip[i] = (due[i] - minutes, due[i], *station.xy)
@@ -190,7 +190,7 @@ class Run:
         points = m.streets + m.communities
         queue = np.array([p.queue_length(t) for p in points])
         at_point: dict[int, list[int]] = {}
-        for i in np.flatnonzero(at_point_until > t):
+        for i in np.flatnonzero(at_point_until > t).tolist():
             station = m.point_of(reqs[i])
             at_point.setdefault(station.index + (0 if station.kind == "street" else len(m.streets)), []).append(i)
         for p, members in at_point.items():
@@ -218,7 +218,7 @@ class Run:
             c = s.community_on(day)
             visiting = c is not None and m.communities[c].pools["specialist"].calendar.is_open(t)
             home = m.streets[m.communities[s.cluster[0]].street]
-            xy.append(m.communities[c].xy if visiting else home.xy)
+            xy.append(m.communities[c].xy if visiting and c is not None else home.xy)
             on.append(visiting)
         return np.reshape(np.array(xy, dtype=float), (-1, 2)), np.array(on, dtype=bool)
 

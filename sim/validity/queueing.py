@@ -1,7 +1,7 @@
 """Validity checks against queueing theory: the model reduced to M/M/c, M/D/1 or a two-stage
-Jackson network, exact formulas for each, Little's law on any run, and the validation table.
+Jackson network, exact formulas for each, Little's law on any run, and the validity table.
 
-`python -m sim validity --refresh-docs` regenerates docs/validation.md.
+`python -m sim validity --refresh-docs` regenerates docs/validity.md.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ CASES = (  # name, --set overrides, theory
 )
 
 
-MMC = ROOT / "scenarios" / "validation" / "mmc.toml"
+MMC = ROOT / "scenarios" / "queueing" / "mmc.toml"
 
 
 def check_case(overrides: dict, theory: dict, replicates: int, weeks: float, seed: int = 1) -> dict:
@@ -107,7 +107,7 @@ def check_case(overrides: dict, theory: dict, replicates: int, weeks: float, see
     from sim.scenario.files import load
     from sim.runs.stats import interval
 
-    sets = [f"validation.{k}={v}" for k, v in overrides.items()] + [f"run.weeks={weeks}"]
+    sets = [f"queue_reduction.{k}={v}" for k, v in overrides.items()] + [f"run.weeks={weeks}"]
     runs, little = [], []
     for r in range(replicates):
         model = GovernanceModel(load(MMC, sets), seed=seed + r)
@@ -124,12 +124,12 @@ def check_case(overrides: dict, theory: dict, replicates: int, weeks: float, see
     return {"rows": rows, "little_worst_relative_gap": worst}
 
 
-def validation_table(replicates: int = 10, weeks: float = 20) -> str:
-    """The markdown table of docs/validation.md: every case, every figure, inside or not."""
+def validity_table(replicates: int = 10, weeks: float = 20) -> str:
+    """The markdown table of docs/validity.md: every case, every figure, inside or not."""
     lines = [
         "# Validation against queueing theory",
         "",
-        "The model reduced to a queue (`scenarios/validation/mmc.toml`): residents at distance zero, Poisson",
+        "The model reduced to a queue (`scenarios/queueing/mmc.toml`): residents at distance zero, Poisson",
         "arrivals, exponential or deterministic service of mean 10 minutes, always open, no rework.",
         f"Each case: {replicates} replicates of {weeks:g} measured weeks (seeds 1..{replicates}); mean and 95%",
         "t-interval over replicates, in minutes. Little's law: the largest relative gap between the",

@@ -123,19 +123,19 @@ class Residents(Sequence):
     time it is asked for (the same agent every time after)."""
 
     def __init__(self, model, count: int):
-        self.model, self.count = model, count
+        self.model, self._size = model, count
         self._agents: dict[int, Resident] = {}
 
     def __len__(self) -> int:
-        return self.count
+        return self._size
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(self.count))]
+            return [self[k] for k in range(*i.indices(self._size))]
         k = operator.index(i)
-        if not -self.count <= k < self.count:
-            raise IndexError(f"resident {i} of {self.count}")
-        k %= self.count
+        if not -self._size <= k < self._size:
+            raise IndexError(f"resident {i} of {self._size}")
+        k %= self._size
         agent = self._agents.get(k)
         if agent is None:
             agent = self._agents[k] = Resident(self.model, k)
@@ -154,14 +154,16 @@ class GridWorker(mesa.Agent):
 class Specialist(mesa.Agent):
     """授权专员: employed by the street, visits the communities of a cluster on a weekly rota.
 
-    One visit on each visit day (weekdays, 0 = Monday); travel from the street centre and back is
-    staff time. At the start of a visit the files held since the last one are decided first, then
-    walk-ins.
+    On each visit day (weekdays, 0 = Monday) they are at one community for all its sessions; one
+    posted to a single community (派驻) stays there, one with a cluster travels from the street
+    centre and back, which is staff time. At the start of each session a bounded number of the
+    files held meanwhile are decided first, then walk-ins.
     """
 
     def __init__(self, model, cluster: list[int], weekdays: tuple[int, ...]):
         super().__init__(model)
         self.cluster, self.weekdays = cluster, weekdays
+        self.last_day = -1
 
     def community_on(self, day: int) -> int | None:
         """The community this specialist visits on a given day, or None on a day without visits."""
@@ -171,20 +173,22 @@ class Specialist(mesa.Agent):
         return self.cluster[visit % len(self.cluster)]
 
     def schedule_next_visit(self, after: float) -> None:
-        day = math.floor(after / DAY)
+        """At the next session start, at or after `after` (not inside a session), on a visit day."""
+        t = after
         while True:
+            day = math.floor(t / DAY)
             c = self.community_on(day)
             if c is not None:
-                station = self.model.communities[c]
-                session = station.pools["specialist"].calendar.session(day * DAY)
-                if session[0] < (day + 1) * DAY and session[0] >= after:
+                session = self.model.communities[c].pools["specialist"].calendar.session(t)
+                if session[0] < (day + 1) * DAY:
                     self.model.schedule_event(self.visit, at=session[0])
                     return
-            day += 1
+            t = (day + 1) * DAY
 
     def visit(self) -> None:
         t = self.model.time
-        c = self.community_on(math.floor(t / DAY))
-        station = self.model.communities[c]
-        self.model.flow.specialist_arrives(station, t)
-        self.schedule_next_visit(math.floor(t / DAY) * DAY + DAY)
+        day = math.floor(t / DAY)
+        station = self.model.communities[self.community_on(day)]
+        self.model.flow.specialist_arrives(station, t, travels=len(self.cluster) > 1 and day != self.last_day)
+        self.last_day = day
+        self.schedule_next_visit(station.pools["specialist"].calendar.session(t)[1])

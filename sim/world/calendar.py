@@ -14,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.clock import DAY, DAYS, SPEC_FORMAT, WEEK, parse_spec
+from sim.clock import DAY, SPEC_FORMAT, WEEK, parse_spec
 
 
 def _merge(intervals) -> list[tuple[float, float]]:

@@ -34,6 +34,12 @@ class Rota:
             return bool(self.present[community, day])
         return any(s.community_on(day) == community for s in self.at[community])
 
+    def days_to_visit(self, community: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Days from each `day` until a specialist is next in at each `community` (0: today; inf: none)."""
+        day = np.minimum(day, self.next.shape[1] - 1)
+        d = self.next[community, day]
+        return np.where(d == np.iinfo(np.int64).max, np.inf, d - day).astype(float)
+
     def next_visit(self, community: int, day: int) -> int | None:
         """The first day from `day` within the community's look-ahead with a specialist in, or None."""
         last = day + self.horizon[community]
