@@ -38,7 +38,6 @@ def whole(lo: int, hi: int = SEED_MAX):
             raise argparse.ArgumentTypeError(f"a whole number from {lo} to {hi}; got {text!r}")
         return value
 
-    parse.__name__ = "whole number"
     return parse
 
 
@@ -345,7 +344,10 @@ def cmd_app(args) -> int:
     env = {**os.environ, "SIM_APP_SCENARIOS": str(args.scenario_dir.resolve()), "SIM_APP_SCALE": str(args.scale),
            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg",
-           "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette"}
+           "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette",
+           # a session whose tab was closed is freed after two minutes (Solara's default is a day),
+           # and no banner covers the figures
+           "SOLARA_KERNEL_CULL_TIMEOUT": "2m", "SOLARA_THEME_SHOW_BANNER": "False"}
     print(f"Teaching app: http://{args.host}:{port}/  (Ctrl+C stops it)", flush=True)
     env |= {"SOLARA_APP": "sim.teaching.app", "SOLARA_MODE": "production", "SIM_APP_HOST": args.host,
             "SIM_APP_PORT": str(port), "SERVER_NAME": args.host, "SERVER_PORT": str(port)}

@@ -7,7 +7,6 @@ import os
 import shutil
 from types import SimpleNamespace
 
-import pandas as pd
 import pytest
 
 import sim
@@ -413,11 +412,3 @@ def test_the_app_checks_every_value_the_browser_sends(controls, word, monkeypatc
     m = LiveModel(**{"scenario_dir": SCENARIOS, **controls})
     assert m.error.startswith(word) and not m.runs and not opened
 
-
-def test_the_runs_table_of_a_resumed_compare_is_the_same(cli, tmp_path):
-    out = tmp_path / "cmp"
-    args = ["compare", TINY, "--out", out, "--replicates", "2", "--workers", "1", *sets()]
-    assert cli(*args).returncode == 0
-    first = pd.read_csv(out / "runs.csv")
-    assert cli(*args).returncode == 0
-    pd.testing.assert_frame_equal(first, pd.read_csv(out / "runs.csv"))

@@ -56,7 +56,8 @@ class Spec:
             return "a path (string) to an existing GIS file or folder of GeoJSON files"
         words = {"bool": "true or false", "int": "a whole number", "number": "a number", "str": "a string",
                  "scalar": "a number, a string or true/false",
-                 "list_str": "a list of strings"}[self.kind]
+                 "list_str": "a list of strings",
+                 "range": "a table { low = ..., high = ..., dist = ... } or { levels = [...] }"}[self.kind]
         if self.lo is not None and self.hi is not None:
             return f"{words} from {self.lo:g} to {self.hi:g}"
         if self.lo is not None:

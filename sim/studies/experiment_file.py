@@ -27,7 +27,8 @@ into an ordered list of runs. The file is data: nothing in it is executed.
 A level may name a `scenario` (a path relative to this file) and `set` scenario values
 (dotted keys, as `--set` would; nested tables are read as dotted keys). In any run at most
 one level names a scenario and no two levels set the same key. The scenario loader checks
-the keys and values themselves when the runs start.
+the keys and values themselves: `--plan` loads one run of every level, the job every run, before
+anything runs.
 """
 
 from __future__ import annotations
