@@ -1,7 +1,7 @@
 """Speed and memory figures, printed beside their targets (never asserted by a unit test).
 
     ./run.sh bench                 # every benchmark (python benchmarks/run.py in the environment)
-    ./run.sh bench --only ciw      # one of: ciw, default, warm, area, growth, parallel, sensitivity
+    ./run.sh bench --only ciw      # one of: ciw, default, warm, area, growth, parallel, sensitivity, app, roads
     ./run.sh bench --json
 
 Each case runs in a fresh process so peak memory is its own. Wall times are also given as a
@@ -213,6 +213,38 @@ def bench_parallel(base: float) -> dict:
     return out
 
 
+def bench_roads(base: float, repeats: int = 5) -> dict:
+    """What travel along the roads costs at Dingshan scale: building the territory and the
+    distance tables from every home (the network, and one Dijkstra search per service point)
+    with the generated roads and with straight lines x circuity, each the best of `repeats` in
+    one process, against the wall time of a whole Dingshan run with roads (a fresh process).
+    The run itself reads the same tables either way."""
+    code = (
+        "import json, sys, time\n"
+        "import numpy as np\n"
+        "import sim\n"
+        "from sim.engine.build import _territory_cfg\n"
+        "from sim.engine.travel import home_distances\n"
+        "from sim.world.territory import build_territory\n"
+        "best = {}\n"
+        "for source in ('layout', 'none') * int(sys.argv[2]):\n"
+        "    sc = sim.load(sys.argv[1], [f'territory.roads.source=\"{source}\"'])\n"
+        "    t0 = time.perf_counter()\n"
+        "    home_distances(build_territory(_territory_cfg(sc['territory']), np.random.default_rng(1), 'x'))\n"
+        "    best[source] = min(best.get(source, 1e9), time.perf_counter() - t0)\n"
+        "print(json.dumps(best))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(DINGSHAN), str(repeats)], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    built = json.loads(out.stdout)
+    run = run_case(DINGSHAN, [])
+    cost = max(0.0, built["layout"] - built["none"])
+    return {"case": "Dingshan street, 13 weeks: territory and home distances with roads vs straight lines",
+            "territory_and_distances_s": built, "roads_cost_s": cost, "run_wall_s": run["wall_s"],
+            "roads_share_of_run": cost / run["wall_s"], "target": "roads_share_of_run < 0.10",
+            "ratio_to_machine": run["wall_s"] / base}
+
+
 SENSITIVITY = ROOT / "experiments" / "sensitivity.toml"
 MEASURED_TRAJECTORIES = 1
 
@@ -245,8 +277,88 @@ def bench_sensitivity(base: float) -> dict:
             "ratio_to_machine": wall / base}
 
 
+def bench_app(base: float, seconds: float = 8.0) -> dict:
+    """The teaching app in headless Chromium at 1280x720, two models side by side: frames drawn
+    per second, the drawing script's milliseconds per frame (the frame rate a free core would
+    allow is 1000 over it) and simulated minutes shown per second on the teacher's page (asked:
+    60 at 1 hour per second), and the server's CPU, alone and with more pages playing at 1 day per
+    second beside it (students; their drawing shares this machine's 2 cores with the server)."""
+    import socket
+    import tempfile
+    import urllib.request
+
+    import psutil
+    from playwright.sync_api import sync_playwright
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        return {"skipped": "Debian's chromium is not installed (apt-get install chromium)"}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = psutil.Process(server.pid)
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    out: dict = {"viewport": "1280x720", "cpus": psutil.cpu_count()}
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+
+        def opened(browser):
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_selector("canvas.sim-map", timeout=60_000)
+            page.wait_for_timeout(1500)
+            return page
+
+        def measure(page) -> dict:
+            frames, shown, start = page.evaluate("window.simFrames"), page.evaluate("window.simT"), time.perf_counter()
+            drawing = page.evaluate("window.simDrawMs")
+            process.cpu_percent(None)
+            page.wait_for_timeout(seconds * 1000)
+            wall = time.perf_counter() - start
+            drawn = page.evaluate("window.simFrames") - frames
+            return {"frames_per_s": round(drawn / wall, 1),
+                    "script_ms_per_frame": round((page.evaluate("window.simDrawMs") - drawing) / max(drawn, 1), 2),
+                    "sim_minutes_per_s": round((page.evaluate("window.simT") - shown) / wall, 1),
+                    "server_cpu_percent": round(process.cpu_percent(None), 1)}
+
+        with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+            browser = p.chromium.launch_persistent_context(profile, executable_path=str(chromium), args=args,
+                                                           viewport={"width": 1280, "height": 720})
+            teacher = opened(browser)
+            out["teacher_alone"] = measure(teacher)
+            students = []
+            for total in (2, 5, 9):
+                while len(students) < total - 1:
+                    page = opened(browser)
+                    page.get_by_role("button", name="1 day/s").click()
+                    students.append(page)
+                out[f"pages_{total}"] = measure(teacher)
+            for page in students:
+                page.close()
+            time.sleep(2)
+            process.cpu_percent(None)
+            time.sleep(3)
+            out["server_cpu_after_students_left"] = round(process.cpu_percent(None), 1)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    out["target"] = ">= 15 frames/s with two models side by side; teacher's sim_minutes_per_s stays near 60"
+    return out
+
+
 BENCHMARKS = {"ciw": bench_ciw, "default": bench_default, "warm": bench_warm, "area": bench_area,
-              "growth": bench_growth, "parallel": bench_parallel, "sensitivity": bench_sensitivity}
+              "growth": bench_growth, "parallel": bench_parallel, "sensitivity": bench_sensitivity, "app": bench_app,
+              "roads": bench_roads}
 
 
 def main() -> None:

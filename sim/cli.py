@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sim.paths import ROOT
 from sim.measure.results import measure
-from sim.errors import InputError, UsageError
+from sim.errors import InputError, ScenarioError, UsageError
 
 
 SEED_MAX = 2**63 - 1
@@ -69,6 +69,8 @@ def _scenario_args(p: argparse.ArgumentParser) -> None:
                    help="override a scenario value, e.g. --set staff.specialist.count=6 (repeatable)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--out", type=Path, help="folder to write the results to")
+    p.add_argument("--territory", type=Path, metavar="FILE",
+                   help="take the [territory] table of this scenario file (e.g. a district's) for every scenario")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", aliases=["validate"], help="check scenario files without running them")
     p.add_argument("scenarios", type=Path, nargs="+")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p = sub.add_parser("territory", help="check a district (GeoPackage, GeoJSON folder, or a scenario file) and "
+                                         "draw it: communities, points, roads, each building's access radius")
+    p.add_argument("file", type=Path, help="a district file or folder, or a scenario .toml whose territory to draw")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--out", type=Path, help="folder for the maps (default results/territory-<name>)")
     p = sub.add_parser("validity", help="check the model against queueing theory and the Centralised baseline "
                                         "against published facts; writes results/validity.md")
     p.add_argument("--replicates", type=whole(1, 10_000), default=10, help="runs per queueing case (default 10)")
@@ -139,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a bad argument already reported in one line
         return int(exc.code or 0)
     try:
+        if getattr(args, "territory", None) is not None:
+            from sim.scenario.files import territory_overrides
+
+            args.overrides = territory_overrides(args.territory) + args.overrides
         return COMMANDS[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -184,6 +195,43 @@ def cmd_check(args) -> int:
     for path in args.scenarios:
         check(load(path, args.overrides))
         print(f"ok: {path}")
+    return 0
+
+
+def cmd_territory(args) -> int:
+    """Check a district and draw it; each problem is one line, and nothing is drawn if there is one."""
+    from sim.engine.build import _territory_cfg
+    from sim.engine.streams import spawn
+    from sim.present.territory_map import save_figure, territory_figure
+    from sim.scenario.files import load
+    from sim.world.district import check_district
+    from sim.world.territory import build_territory
+
+    if args.file.suffix == ".toml":
+        scenario = load(args.file, args.overrides)
+    else:
+        if not args.file.exists():
+            raise ScenarioError(str(args.file), "file", "an existing GeoPackage, or a folder of GeoJSON layers")
+        scenario = load(ROOT / "scenarios" / "base.toml", [
+            "territory.preset=district", f"territory.district={args.file.resolve()}", *args.overrides])
+    cfg = _territory_cfg(scenario["territory"])
+    where = scenario.where("territory")
+    found = check_district(cfg, where) if cfg["preset"] == "district" else []
+    for problem in found:
+        print(f"error: {problem}", file=sys.stderr)
+    if found:
+        return 2
+    territory = build_territory(cfg, spawn(scenario["run"]["seed"])["territory"], where)
+    print(territory.summary())
+    if territory.roads is None:
+        print("no roads: distances are straight lines x circuity")
+    t = territory
+    panels = {"to its community station": t.legs_paired(t.building_xy, t.community_xy[t.building_community]).km,
+              "to its street centre": t.legs_paired(t.building_xy, t.street_xy[t.building_street]).km}
+    name = args.file.stem
+    out = args.out or ROOT / "results" / f"territory-{name}"
+    for path in save_figure(territory_figure(t, panels, f"{name}: access radius along the roads"), out, "territory"):
+        print(f"wrote {path}")
     return 0
 
 
@@ -306,7 +354,10 @@ def cmd_app(args) -> int:
     env = {**os.environ, "SIM_APP_SCENARIOS": str(args.scenario_dir.resolve()), "SIM_APP_SCALE": str(args.scale),
            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg",
-           "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette"}
+           "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette",
+           # a session whose tab was closed is freed after two minutes (Solara's default is a day),
+           # and no banner covers the figures
+           "SOLARA_KERNEL_CULL_TIMEOUT": "2m", "SOLARA_THEME_SHOW_BANNER": "False"}
     print(f"Teaching app: http://{args.host}:{port}/  (Ctrl+C stops it)", flush=True)
     env |= {"SOLARA_APP": "sim.teaching.app", "SOLARA_MODE": "production", "SIM_APP_HOST": args.host,
             "SIM_APP_PORT": str(port), "SERVER_NAME": args.host, "SERVER_PORT": str(port)}
@@ -316,4 +367,5 @@ def cmd_app(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "check": cmd_check, "validate": cmd_check, "validity": cmd_validity, "compare": cmd_compare,
-            "experiment": cmd_experiment, "sensitivity": cmd_sensitivity, "app": cmd_app}
+            "experiment": cmd_experiment, "sensitivity": cmd_sensitivity, "app": cmd_app,
+            "territory": cmd_territory}

@@ -266,9 +266,9 @@ def test_one_request_and_array_forms_of_travel_and_timing_agree(tmp_path, values
     assert point.tolist() == [travel.point_index(c, r) for c, r in zip(channel, res)]
     point = np.where(channel == "street", np.array(data.draw(
         st.lists(st.integers(0, len(model.streets) - 1), min_size=k, max_size=k))), point)
-    km = travel.km_to_points(channel, res, point)
+    km, minutes = travel.trips_to_points(channel, res, point)
     assert km.tolist() == [travel.km_to(r, model.service_points(c)[p]) for c, r, p in zip(channel, res, point)]
-    assert travel.minutes_array(km, res).tolist() == [travel.minutes(d, r) for d, r in zip(km.tolist(), res)]
+    assert minutes.tolist() == [travel.minutes_to(r, model.service_points(c)[p]) for c, r, p in zip(channel, res, point)]
 
     ready = np.array(data.draw(st.lists(st.floats(0, 30 * 1440), min_size=k, max_size=k)))
     arrivals = timing.arrivals(channel, res, ready, model.draws.spread[rid, 0])

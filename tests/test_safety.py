@@ -20,6 +20,7 @@ from sim.teaching.server import Guard, host_names
 
 CATALOGUE = SCENARIOS / "data" / "catalogue.csv"
 STREETS = SCENARIOS / "data" / "jiangbei_streets.csv"
+CAPACITY = SCENARIOS / "data" / "street_capacity.csv"
 FAST = ["run.weeks=1", "run.warmup_weeks=0", "run.drain_weeks=1"]
 
 
@@ -156,7 +157,7 @@ def test_resume_key_covers_values_data_files_code_and_packages(tmp_path, monkeyp
 
     sc = load(TINY, FAST)
     print_ = sc.fingerprint()
-    assert set(print_) == {"values", str(CATALOGUE), str(STREETS)}
+    assert set(print_) == {"values", str(CATALOGUE), str(STREETS), str(CAPACITY)}
     assert load(TINY, [*FAST, "run.weeks=2"]).fingerprint()["values"] != print_["values"]
     key = output.run_key(print_)
     monkeypatch.setattr(output, "package_versions", lambda: {"numpy": "0.0"})

@@ -16,7 +16,7 @@ from sim.scenario.files import OPTIONAL_TABLES, SCHEMA, MapOf, Spec, TableList  
 
 OUT = ROOT / "sim" / "scenario" / "config.py"
 LEAF = {"bool": "bool", "int": "int", "number": "float", "str": "str", "scalar": "bool | int | float | str",
-        "path": "str", "enum": "str", "list_enum": "tuple[str, ...]", "list_str": "tuple[str, ...]",
+        "path": "str", "gis_path": "str", "enum": "str", "list_enum": "tuple[str, ...]", "list_str": "tuple[str, ...]",
         "calendar_specs": "tuple[str, ...]", "range": "Any"}
 HEADER = '''"""Typed, frozen views of a scenario's values, one class per table of the schema.
 

@@ -32,8 +32,8 @@ class World:
     home_km: HomeDistances
     catalogue: Catalogue
     policy: Policy
-    street_windows: int  # per street centre
-    community_windows: int  # per community station, resident-facing, for community staff
+    street_windows: np.ndarray  # (S,) per street centre
+    community_windows: np.ndarray  # (C,) per community station, resident-facing, for community staff
     clusters: list[list[int]]  # communities on each specialist's rota
     weekdays: tuple[int, ...]  # of specialists' visits (0 = Monday); () without specialists
     visit_hours: Calendar  # when a specialist may be at a station: its hours on visit days
@@ -50,8 +50,8 @@ def build_world(scenario: Scenario, seed: int) -> World:
     points, staff = v["points"], v["staff"]
     return World(
         territory=territory, home_km=home_km, catalogue=catalogue, policy=policy,
-        street_windows=points["street"]["windows"],
-        community_windows=points["community"]["windows"],
+        street_windows=street_windows(territory, points["street"]["windows"]),
+        community_windows=community_windows(territory, points["community"]["windows"]),
         clusters=clusters, weekdays=specialist_weekdays(scenario, policy) if clusters else (),
         visit_hours=policy.hours["community"].intersect(visit_calendar(staff["specialist"]["visit_days"])))
 
@@ -85,9 +85,32 @@ def _file_stamps(value) -> tuple:
         return tuple(stamp for v in value.values() for stamp in _file_stamps(v))
     if isinstance(value, list):
         return tuple(stamp for v in value for stamp in _file_stamps(v))
+    if isinstance(value, str | os.PathLike) and os.path.isdir(value):  # a district's GeoJSON layers
+        return tuple(stamp for f in sorted(Path(value).glob("*.geojson")) for stamp in _file_stamps(str(f)))
     if isinstance(value, str | os.PathLike) and os.path.isfile(value):
         return ((str(value), hashlib.blake2b(Path(value).read_bytes(), digest_size=16).hexdigest()),)
     return ()
+
+
+def street_windows(t: Territory, windows: int) -> np.ndarray:
+    """Windows of each street centre: the territory's figure where it has one (a district file,
+    a published count), else `windows`, times the street's capacity factor where it has one
+    (the Jiangbei preset scales Dingshan's count by population), at least 1 unless `windows` is 0."""
+    out = np.full(len(t.street_xy), windows, dtype=np.int64)
+    if t.street_capacity is not None and windows > 0:
+        out = np.maximum(1, np.round(windows * t.street_capacity)).astype(np.int64)
+    if t.street_windows is not None:
+        out = np.where(np.isnan(t.street_windows), out, t.street_windows).astype(np.int64)
+    return out
+
+
+def community_windows(t: Territory, windows: int) -> np.ndarray:
+    """Resident-facing windows of each community station: the territory's figure where it has
+    one (a district file), else `windows`."""
+    out = np.full(len(t.community_xy), windows, dtype=np.int64)
+    if t.community_windows is not None:
+        out = np.where(np.isnan(t.community_windows), out, t.community_windows).astype(np.int64)
+    return out
 
 
 def check(scenario: Scenario) -> None:

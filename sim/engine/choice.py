@@ -35,12 +35,11 @@ def utilities(m, rid: np.ndarray, learned_days: np.ndarray | None = None,
     not known (a new channel the resident has not heard of; `known`: what they heard since)."""
     c = m.scenario_values["choice"]
     res, item = m.needs.resident[rid], m.needs.item[rid]
-    b = m.home[res]
     aware = m.aware_at_start[res] if known is None else m.aware_at_start[res] | known
     allowed = m.allowed_channels[item] & aware
     trips = 1 + (m.catalogue.collect[item] & (not m.policy.switches["deliver_home"]))
-    community_km = m.home_km.community[b]
-    km = {"street": m.travel.street_km[b], "community": community_km, "terminal": community_km}
+    community = m.travel.home_minutes("community", res)
+    minutes = {"street": m.travel.home_minutes("street", res), "community": community, "terminal": community}
     days = expected_days(m, rid)
     v = np.full((len(rid), len(CHANNELS)), -np.inf)
     for j, ch in enumerate(CHANNELS):
@@ -48,13 +47,13 @@ def utilities(m, rid: np.ndarray, learned_days: np.ndarray | None = None,
             continue
         u = np.full(len(rid), float(c["constants"].get(ch, 0.0)))
         u += c["per_day"] * days[:, j]
-        if ch in km:
-            u += c["per_travel_minute"] * 2 * trips * m.travel.minutes_array(km[ch], res) + c["per_trip"] * trips
+        if ch in minutes:
+            u += c["per_travel_minute"] * 2 * trips * minutes[ch] + c["per_trip"] * trips
         elif ch in DOOR:
             u += np.where(m.elderly[res], c["elderly_door"], 0.0)
         else:
             u += np.where(m.literate[res], c["online_literate"], c["online_not_literate"])
-        if learned_days is not None:
+        if learned_days is not None and learned_trips is not None:
             u += c["per_day"] * learned_days[:, j] + c["per_trip"] * learned_trips[:, j]
         v[:, j] = np.where(allowed[:, j], u, -np.inf)
     return v

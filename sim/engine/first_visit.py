@@ -24,5 +24,5 @@ class FirstVisits:
 def plan_first_visits(travel, resident: np.ndarray, channel: np.ndarray) -> FirstVisits:
     trip = np.isin(channel, PHYSICAL)
     point = np.where(trip, travel.point_indices(channel, resident), -1)
-    km = np.where(trip, travel.km_to_points(channel, resident, point), np.nan)
-    return FirstVisits(point, km, np.where(trip, travel.minutes_array(km, resident), np.nan))
+    km, minutes = travel.trips_to_points(channel, resident, point)
+    return FirstVisits(point, np.where(trip, km, np.nan), np.where(trip, minutes, np.nan))

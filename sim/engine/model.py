@@ -100,7 +100,10 @@ class GovernanceModel(mesa.Model):
         t = self.territory
         self.home = np.repeat(np.arange(len(t.building_pop)), t.building_pop)
         n = len(self.home)
-        self.elderly = rng.random(n) < cfg["elderly_share"]
+        share = cfg["elderly_share"]
+        if t.building_elderly is not None:  # a district's own figures where it has them
+            share = np.where(np.isnan(t.building_elderly), share, t.building_elderly)[self.home]
+        self.elderly = rng.random(n) < share
         self.employed = ~self.elderly & (rng.random(n) < cfg["employed_share"])
         literacy = np.where(self.elderly, cfg["digital_literacy"]["elderly"], cfg["digital_literacy"]["under60"])
         self.literate = rng.random(n) < literacy
@@ -112,12 +115,13 @@ class GovernanceModel(mesa.Model):
         self.streets = [StreetCentre(self, i, t.street_xy[i], t.street_names_en[i], t.street_names_zh[i])
                         for i in range(len(t.street_xy))]
         for s in self.streets:
-            s.pools["street"] = WindowPool(world.street_windows, pol.hours["street"], "street", self.live)
+            s.pools["street"] = WindowPool(int(world.street_windows[s.index]), pol.hours["street"], "street", self.live)
         self.communities = []
         for i in range(len(t.community_xy)):
             c = CommunityStation(self, i, t.community_xy[i], t.community_names_en[i], t.community_names_zh[i],
                                  int(t.community_street[i]))
-            c.pools["community"] = WindowPool(world.community_windows, pol.hours["community"], "community", self.live)
+            c.pools["community"] = WindowPool(int(world.community_windows[i]), pol.hours["community"], "community",
+                                              self.live)
             c.pools["specialist"] = WindowPool(1, pol.hours["community"], "specialist", self.live)
             c.pools["terminal"] = WindowPool(1, pol.calendar("terminal"), "terminal", self.live)
             self.communities.append(c)
@@ -197,12 +201,12 @@ class GovernanceModel(mesa.Model):
         an errand in person costs the round trip and, for employed residents at a staffed point, leave.
         Column 0 is for acting on the need, column 1 for the collection trip."""
         cfg = self.scenario_values["residents"]
-        km = np.zeros(len(rid))
+        minutes = np.zeros(len(rid))
         trip = np.isin(channel, PHYSICAL)
         if trip.any():
             to = channel[trip]
-            km[trip] = self.travel.km_to_points(to, res[trip], self.travel.point_indices(to, res[trip]))
-        hours = np.where(trip, 2 * self.travel.minutes_array(km, res) / 60, 0.0)
+            minutes[trip] = self.travel.trips_to_points(to, res[trip], self.travel.point_indices(to, res[trip]))[1]
+        hours = np.where(trip, 2 * minutes / 60, 0.0)
         hours += np.where(trip & (channel != "terminal") & self.employed[res], cfg["leave_hours"], 0.0)
         return self.draws.act[rid, column] * (cfg["go_delay_days"] + cfg["go_delay_per_errand_hour"] * hours) * DAY
 
@@ -243,7 +247,7 @@ class GovernanceModel(mesa.Model):
         frame.insert(6, "grid", t.building_grid[b])
         frame.insert(7, "community", t.building_community[b])
         frame.insert(8, "street", t.building_street[b])
-        frame.insert(9, "home_to_centre_km", self.home_km.street[b])
+        frame.insert(9, "home_to_centre_km", self.home_km.street.km[b])
         frame.loc[frame["t_done"] > self.stop, "t_done"] = np.nan  # settled, but not done within the run
         frame["measured"] = (frame["t_need"] >= self.warmup_end) & (frame["t_need"] < self.end)
         frame["completed"] = frame["t_done"].notna() & (frame["t_done"] <= self.stop)
@@ -261,7 +265,7 @@ class GovernanceModel(mesa.Model):
             if any(c in DOOR for c in ch):
                 options.append(np.zeros(n))
             if "community" in ch or "terminal" in ch:
-                options.append(self.home_km.community)
+                options.append(self.home_km.community.km)
             if "street" in ch:
                 options.append(self.travel.street_km)
             dists.append(np.min(options, axis=0))

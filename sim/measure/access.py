@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.world.policy import DOOR
+from sim.world.territory import Territory
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class AccessMap:
     grid_xy: np.ndarray
     community_accepts: bool  # community stations accept street items
     door_accepts: bool  # grid workers / building heads accept street items at home
+    territory: Territory  # for its geometry: community polygons of a district, roads
 
 
 def access_map(model) -> AccessMap:
@@ -35,4 +37,5 @@ def access_map(model) -> AccessMap:
         community_xy=t.community_xy, grid_xy=t.grid_xy,
         community_accepts=any(c in ("community", "terminal") for i in street_items for c in pol.channels[i]),
         door_accepts=any(c in DOOR for i in street_items for c in pol.channels[i]),
+        territory=t,
     )

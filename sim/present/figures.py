@@ -25,6 +25,7 @@ from sim.present.text import section, text
 from sim.clock import DAY
 from sim.measure.metrics import BAND_LABELS, COMPONENTS, GROUPS, LIFE_CIRCLES_M
 from sim.measure.survey import Z95
+from sim.present.territory_map import draw_geometry
 
 DPI = 150
 
@@ -99,10 +100,14 @@ def _access_map(c, t: Callable[..., str]) -> Figure | None:
         return None
     finite = np.concatenate([m.access_km[np.isfinite(m.access_km)] for m in maps.values()])
     norm = Normalize(0, float(np.quantile(finite, 0.99)) if finite.size else 1.0)
-    fig = Figure(figsize=(2.1 * len(maps) + 2.2, 8.5), layout="constrained")
+    box = next(iter(maps.values())).territory.street_box
+    aspect = float(np.ptp(box[:, [1, 3]]) / max(np.ptp(box[:, [0, 2]]), 1e-9))  # height / width
+    panel = 2.1 if aspect > 1 else 3.2
+    fig = Figure(figsize=(panel * len(maps) + 2.2, min(8.5, panel * aspect + 2.8)), layout="constrained")
     axes = fig.subplots(1, len(maps), sharex=True, sharey=True, squeeze=False)[0]
     scatter = None
     for ax, (label, m) in zip(axes, maps.items()):
+        draw_geometry(ax, m.territory)
         size = 12 * m.building_pop / max(1, np.median(m.building_pop))
         scatter = ax.scatter(*m.building_xy.T, c=np.where(np.isfinite(m.access_km), m.access_km, norm.vmax),
                              s=np.clip(size, 2, 30), cmap="YlOrRd", norm=norm, linewidths=0)

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from sim.clock import DAY, WEEKDAYS
-from sim.present.text import LANGS, text
+from sim.present.text import LANGS, keys, text
 
 
 
@@ -122,3 +122,20 @@ def clock(minutes: float, lang: str) -> str:
     day, minute = divmod(int(minutes // 1), int(DAY))
     week, weekday = text("app.week", lang, w=day // 7 + 1), text(f"app.days.{WEEKDAYS[day % 7].lower()}", lang)
     return f"{week} · {weekday} {minute // 60:02d}:{minute % 60:02d}"
+
+
+def app_words(lang: str) -> dict:
+    """The teaching app's words as one dict, for the page and for the browser that draws with
+    them: the strings of `app.*`, with the days, speeds, resident states, chart titles, About
+    sections and guided questions gathered into lists."""
+    lang = "zh" if lang == "zh" else "en"
+    words: dict = {k: text(f"app.{k}", lang) for k in keys("app") if "." not in k}
+    words["days"] = [text(f"app.days.{d.lower()}", lang) for d in WEEKDAYS]
+    words["speeds"] = [text(f"app.speeds.{k}", lang) for k in keys("app.speeds") if "." not in k]
+    words["states"] = [words[s] for s in ("waiting", "in_progress", "travelling", "queueing", "served")]
+    for chart in ("radius", "latency"):
+        words[f"{chart}_title"] = [words[f"{chart}_title"], words.pop(f"{chart}_subtitle")]
+    info = [k for k in keys("app.info") if not k.endswith("_head")]
+    words["about_sections"] = [(text(f"app.info.{k}_head", lang), text(f"app.info.{k}", lang)) for k in info]
+    words["questions"] = [text(f"app.questions.{k}", lang) for k in keys("app.questions")]
+    return words

@@ -62,10 +62,36 @@ class RunConfig:
 
 
 @dataclass(frozen=True)
+class TerritoryRoadsConfig:
+    """[territory.roads]."""
+
+    source: str
+    file: str | None
+    lane_spacing_km: float
+    river_position: float
+    river_crossings: int
+    classes: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> TerritoryRoadsConfig:
+        return cls(
+            source=_frozen(values['source']),
+            file=_frozen(values.get('file')),
+            lane_spacing_km=_frozen(values['lane_spacing_km']),
+            river_position=_frozen(values['river_position']),
+            river_crossings=_frozen(values['river_crossings']),
+            classes=_frozen(values['classes']),
+        )
+
+
+@dataclass(frozen=True)
 class TerritoryConfig:
     """[territory]."""
 
     preset: str
+    district: str | None
+    capacity_file: str | None
+    roads: TerritoryRoadsConfig
     streets_file: str
     street: str
     scale: float
@@ -92,6 +118,9 @@ class TerritoryConfig:
     def of(cls, values: Mapping[str, Any]) -> TerritoryConfig:
         return cls(
             preset=_frozen(values['preset']),
+            district=_frozen(values.get('district')),
+            capacity_file=_frozen(values.get('capacity_file')),
+            roads=TerritoryRoadsConfig.of(values['roads']),
             streets_file=_frozen(values['streets_file']),
             street=_frozen(values['street']),
             scale=_frozen(values['scale']),

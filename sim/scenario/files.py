@@ -38,7 +38,7 @@ OPTIONAL_TABLES = {"queue_reduction"}  # tables a scenario may leave out altoget
 class Spec:
     """One leaf of the schema: a kind and its limits."""
 
-    kind: str  # bool | int | number | str | scalar | path | enum | list_enum | list_str | calendar_specs | range
+    kind: str  # bool | int | number | str | scalar | path | gis_path | enum | list_enum | list_str | calendar_specs | range
     lo: float | None = None
     hi: float | None = None
     choices: tuple[str, ...] = ()
@@ -52,6 +52,8 @@ class Spec:
             return f"a list of strings like {SPEC_FORMAT}"
         if self.kind == "path":
             return "a path (string) to an existing file"
+        if self.kind == "gis_path":
+            return "a path (string) to an existing GIS file or folder of GeoJSON files"
         words = {"bool": "true or false", "int": "a whole number", "number": "a number", "str": "a string",
                  "scalar": "a number, a string or true/false",
                  "list_str": "a list of strings",
@@ -111,7 +113,17 @@ SCHEMA: dict = {
         "step_minutes": num(0.01, 100_000),
     },
     "territory": {
-        "preset": Spec("enum", choices=("dingshan", "jiangbei", "synthetic", "explicit")),
+        "preset": Spec("enum", choices=("dingshan", "jiangbei", "synthetic", "explicit", "district")),
+        "district": Spec("gis_path", optional=True),
+        "capacity_file": Spec("path", optional=True),
+        "roads": {
+            "source": Spec("enum", choices=("layout", "file", "none")),
+            "file": Spec("gis_path", optional=True),
+            "lane_spacing_km": num(0.01, 100),
+            "river_position": SHARE,
+            "river_crossings": count(1, 1000),
+            "classes": MapOf({"walk": num(0.01, 10), "ride": num(0.01, 10), "osm": Spec("list_str", optional=True)}),
+        },
         "streets_file": Spec("path"),
         "street": Spec("str"),
         "scale": num(1e-6, 1),
@@ -262,9 +274,12 @@ class Scenario:
         return ScenarioError(self.where(dotted), dotted, expected)
 
     def digest(self) -> str:
-        """Hash of the files read, so a manifest can tell whether a rerun reads the same data."""
+        """Hash of the files read, so a manifest can tell whether a rerun reads the same data
+        (a district's GIS files and road extract included)."""
         h = hashlib.sha256()
-        for f in self.files:
+        gis = [path for key, path in self.data_files().items() if key.startswith(("territory.district",
+                                                                                    "territory.roads.file"))]
+        for f in self.files + [Path(p) for p in gis]:
             h.update(f.read_bytes())
         return h.hexdigest()[:16]
 
@@ -293,6 +308,10 @@ def _paths(data: Any, schema: Any, prefix: str):
         spec = schema.get(key)
         if isinstance(spec, Spec) and spec.kind == "path" and isinstance(value, str):
             yield prefix + key, value
+        elif isinstance(spec, Spec) and spec.kind == "gis_path" and isinstance(value, str):
+            folder = Path(value)  # a GeoPackage, or a folder of GeoJSON layers
+            yield from ((f"{prefix}{key}/{f.name}", str(f)) for f in sorted(folder.glob("*.geojson"))) \
+                if folder.is_dir() else [(prefix + key, value)]
         elif spec is not None:
             yield from _paths(value, spec, prefix + key + ".")
 
@@ -353,7 +372,7 @@ def _resolve_paths(data: dict, schema: dict, folder: Path, prefix: str, path: Pa
         dotted = f"{prefix}{key}"
         origin[dotted] = str(path)
         spec = schema.get(key) if isinstance(schema, dict) else None
-        if isinstance(spec, Spec) and spec.kind == "path" and isinstance(value, str):
+        if isinstance(spec, Spec) and spec.kind in ("path", "gis_path") and isinstance(value, str):
             data[key] = str((folder / value).resolve())
         elif isinstance(value, dict):
             sub = spec.value if isinstance(spec, MapOf) else spec
@@ -408,7 +427,7 @@ def _apply_override(values: dict, origin: dict, key: str, value: Any) -> None:
         else:
             raise ScenarioError("--set", key, f"'{'.'.join(parts[:i])}' is a value, not a table")
         if i == len(parts) - 1:
-            if isinstance(spec, Spec) and spec.kind == "path" and isinstance(value, str):
+            if isinstance(spec, Spec) and spec.kind in ("path", "gis_path") and isinstance(value, str):
                 value = str(Path(value).resolve())
             node[part] = value
         else:
@@ -418,6 +437,26 @@ def _apply_override(values: dict, origin: dict, key: str, value: Any) -> None:
     for known in [k for k in origin if k.startswith((key + ".", key + "["))]:
         del origin[known]  # the value replaced came with keys of its own; they are --set's now
     origin[key] = "--set"
+
+
+def territory_overrides(path: str | Path) -> list[str]:
+    """The [territory] table of a scenario file as --set overrides (paths made absolute), so that
+    every scenario of a comparison runs on that territory."""
+    values, _, _ = _read_toml(Path(path).resolve(), ())
+    if "territory" not in values:
+        raise ScenarioError(path, "territory", "a [territory] table, to take the territory from")
+    return [f"territory.{key}={_inline_toml(value)}" for key, value in values["territory"].items()]
+
+
+def _inline_toml(value: Any) -> str:
+    """A value as inline TOML (strings in JSON's quoting, which TOML's basic strings share)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_inline_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline_toml(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
 
 
 def load(path: str | Path, overrides: list[str] | None = None) -> Scenario:
@@ -499,6 +538,10 @@ def _check_leaf(sc: Scenario, value: Any, spec: Spec, dotted: str) -> None:
         ok = isinstance(value, str) and Path(value).is_file()
         if isinstance(value, str) and not ok:
             raise sc.error(dotted, f"an existing file (not found: {value})")
+    elif spec.kind == "gis_path":
+        ok = isinstance(value, str) and Path(value).exists()
+        if isinstance(value, str) and not ok:
+            raise sc.error(dotted, f"an existing GIS file or folder (not found: {value})")
     elif spec.kind == "enum":
         ok = isinstance(value, str) and value in spec.choices
     elif isinstance(value, list) and len(value) > MAX_LIST:

@@ -1,154 +1,265 @@
 """The teaching app: a Solara page where a class watches service requests flow through a street.
 
-SolaraViz gives the controls (the model's parameters, play, pause, step, reset); the page body
-is the live map, the running charts and the counters, re-drawn on Mesa's update counter. Started
-by `python -m sim app`, which passes its options in the environment (SIM_APP_SCENARIOS,
-SIM_APP_SCALE); `solara run sim.app` works too.
+The page holds the controls and the lesson (About); the maps, charts and figures are drawn in the
+browser by `live_view.vue` from small packets (`stream.py`). The browser asks for the next packet
+when it needs one, so a session that is paused or whose tab is closed costs the server nothing,
+and stepping cannot flood the page. Started by `python -m sim app`, which passes its options in
+the environment (SIM_APP_SCENARIOS, SIM_APP_SCALE); `solara run sim.teaching.app` works too.
 """
 
 from __future__ import annotations
 
-import math
+import logging
 import os
-from html import escape
 from pathlib import Path
+from typing import Callable
 
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
 
-from sim.present.labels import clock, scenario_name, value_text
-from sim.present.text import keys, section, text
-from sim.teaching.live import AS_FILE, NONE, SWITCH_VALUES, LiveModel, policies
-from sim.teaching.live_figures import MapPicture, charts_figure, png
+from sim.clock import DAY
+from sim.present.labels import app_words, scenario_name
+from sim.present.text import keys, text
+from sim.scenario.files import load
+from sim.teaching.live import AS_FILE, NONE, OFF, ON, LiveModel, policies
+from sim.teaching.stream import SETTLED, Stream, scene
 
 SCENARIO_DIR = Path(os.environ.get("SIM_APP_SCENARIOS", "scenarios")).resolve()
 SCALE = float(os.environ.get("SIM_APP_SCALE", "0.02"))
-COUNTERS_CSS = """<style>
-.sim-counters table { border-collapse: collapse; font-size: 13.5px; width: 100%; }
-.sim-counters th, .sim-counters td { padding: 4px 8px; border-bottom: 1px solid #e5e5e5; }
-.sim-counters th { text-align: right; font-weight: 500; white-space: nowrap; }
-.sim-counters td { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.sim-counters th:first-child, .sim-counters td:first-child { text-align: left; color: #444; white-space: normal; }
-.sim-glossary td, .sim-glossary td:first-child { text-align: left; white-space: normal; color: #444; }
-.sim-glossary td:nth-child(odd) { color: #222; font-weight: 500; }
-</style>"""
 TEACHING_DEMAND = max(1, round(1 / SCALE))  # the cut-down street's windows then see the whole street's load
-PLAY_MS = 50  # pause between steps while playing; a frame takes about as long again to draw
-CHART_MINUTES = 180  # the charts are redrawn every three simulated hours: they move slowly
+START = (7 * 24 + 8) * 60 + 40  # a run is shown from Monday of week 2 at 08:40: the weekend's needs set off
+LOG = logging.getLogger(__name__)
+QUESTIONS = [(7 * 24 + 10) * 60, (8 * 24 + 11) * 60, (12 * 24 + 11) * 60, (28 * 24 + 12) * 60]  # moments to watch
 
 lang = solara.reactive("en")
 
+PAGE_CSS = """
+html, body { overflow: hidden; }
+.sim-page { display: flex; height: 100vh; font-size: 14px; }
+.sim-sidebar { flex: 0 0 270px; padding: 6px 10px; overflow-y: auto; border-right: 1px solid #ddd; background: #fafafa; }
+.sim-sidebar .v-label, .sim-sidebar .v-select__selection, .sim-sidebar input { font-size: 14px !important; }
+.sim-sidebar .v-input { margin-top: 2px !important; padding-top: 14px !important; }
+.sim-sidebar .v-input.v-input--is-label-active, .sim-sidebar .v-text-field { padding-top: 16px !important; }
+.sim-sidebar .v-slider { margin: 0 !important; }
+.sim-sidebar .v-label--active { transform: translateY(-20px) scale(1) !important; }
+.sim-sidebar .v-input--range-slider, .sim-sidebar .v-input.v-input--hide-details.v-slider__container { padding-top: 0 !important; }
+.sim-main { flex: 1 1 auto; min-width: 0; padding: 4px 10px 4px 10px; display: flex; flex-direction: column; }
+.sim-title { font-size: 16px; font-weight: 600; line-height: 1.25; }
+.sim-control-label { font-size: 14px; margin-top: 4px; }
+.sim-changed { border-left: 4px solid #E69F00; padding-left: 6px; }
+.sim-changed-note { color: #8a5a00; font-size: 14px; }
+.sim-about p, .sim-about li { font-size: 15px; line-height: 1.45; }
+.sim-about h3 { margin-top: 10px; }
+.v-application .sim-btn { text-transform: none; font-size: 14px; }
+"""
 
-def model_params(language: str) -> dict:
-    """SolaraViz's controls; the first screen compares the baseline with the Dingshan reform."""
-    w = section("app", language)
+
+def controls_default() -> dict:
     names = policies(SCENARIO_DIR)
-    first = "centralised" if "centralised" in names else names[0]
-    second = "dingshan" if "dingshan" in names else NONE
-
-    def slider(kind, value, low, high, step, key):
-        return {"type": kind, "value": value, "min": low, "max": high, "step": step, "label": w(key)}
-
-    return {
-        "policy": {"type": "Select", "value": first, "values": names, "label": w("policy")},
-        "versus": {"type": "Select", "value": second, "values": [NONE, *names], "label": w("versus")},
-        "demand": slider("SliderInt", TEACHING_DEMAND, 1, 2 * TEACHING_DEMAND, 1, "demand"),
-        "online": slider("SliderFloat", 0.0, -3.0, 3.0, 0.5, "online"),
-        "specialists": slider("SliderInt", 0, -4, 6, 1, "specialists"),
-        "windows": slider("SliderInt", 0, -1, 4, 1, "windows"),
-        "weekend": {"type": "Select", "value": AS_FILE, "values": SWITCH_VALUES, "label": w("weekend")},
-        "terminals": {"type": "Select", "value": AS_FILE, "values": SWITCH_VALUES, "label": w("terminals")},
-        "seed": {"type": "InputText", "value": "1", "label": w("seed")},
-        "scenario_dir": str(SCENARIO_DIR),
-        "scale": SCALE,
-    }
+    return {"policy": "centralised" if "centralised" in names else names[0],
+            "versus": "dingshan" if "dingshan" in names else NONE,
+            "load": 100, "online": 0.0, "specialists": 0, "weekend": AS_FILE, "terminals": AS_FILE, "seed": 1}
 
 
-def first_model() -> LiveModel:
-    params = model_params("en")
-    return LiveModel(**{k: v["value"] if isinstance(v, dict) else v for k, v in params.items()})
+def build(controls: dict, until: float = START) -> LiveModel:
+    """The model the controls describe, run on to minute `until` (the moment the page opens on)."""
+    live = LiveModel(policy=controls["policy"], versus=controls["versus"],
+                     demand=TEACHING_DEMAND * controls["load"] / 100, online=controls["online"],
+                     specialists=controls["specialists"], weekend=controls["weekend"],
+                     terminals=controls["terminals"], seed=controls["seed"], scenario_dir=SCENARIO_DIR, scale=SCALE)
+    while live.runs and live.clock < min(until, live.stop):  # hour by hour, for the charts' running means
+        live.advance(min(60.0, until - live.clock))
+    return live
 
 
-@solara.component
-def LanguageSwitch():
-    with solara.ToggleButtonsSingle(value=lang, classes=["sim-lang"], style={"background": "transparent"}):
-        solara.Button("EN", value="en", text=True, color="white")
-        solara.Button("中文", value="zh", text=True, color="white")
+def file_specialists(names: list[str]) -> dict[str, int]:
+    """Specialists each chosen policy file has: the control is shown only where they exist."""
+    out = {}
+    for name in names:
+        try:
+            out[name] = int(load(SCENARIO_DIR / f"{name}.toml").values["staff"]["specialist"]["count"])
+        except Exception:  # a broken file is reported by the model itself
+            out[name] = 0
+    return out
 
 
-@solara.component
-def MapView(live: LiveModel, views: list, counter: int, language: str):
-    picture = solara.use_memo(lambda: MapPicture(live, language), [live, language])
-    image = solara.use_memo(lambda: picture.png(views), [picture, counter])
-    solara.Image(image, width="100%", classes=["sim-map"])
+@solara.component_vue("live_view.vue")
+def LiveCanvas(scene: dict, packet: dict, words: dict, lang: str, event_more: Callable[[dict], None]):
+    pass
 
 
 @solara.component
-def ChartsView(live: LiveModel, language: str, period: int):
-    image = solara.use_memo(lambda: png(charts_figure(live, language)), [live, language, period])
-    solara.Image(image, width="100%", classes=["sim-charts"])
+def LiveView(live: LiveModel, gen: int, language: str, jump: int):
+    """The browser-drawn part. Each `more` message from the browser advances the model a little
+    and answers with what changed; a message from an older model (before a Reset) is ignored."""
+    stream = solara.use_memo(lambda: Stream(live), [live])
+    static = solara.use_memo(lambda: {**scene(live, language), "settled": SETTLED}, [live, language])
+    first = solara.use_memo(lambda: {**stream.packet(language, full=True), "gen": gen, "seq": 0}, [stream])
+    latest, set_latest = solara.use_state(first)
+    packet = latest if latest.get("gen") == gen else first
+
+    def resend():
+        set_latest({**stream.packet(language, full=True), "gen": gen, "seq": -1})
+
+    solara.use_effect(lambda: resend() if latest.get("gen") == gen else None, [language, jump])
+
+    def more(data):
+        try:
+            if not isinstance(data, dict) or data.get("gen") != gen or not live.runs:
+                return
+            minutes = min(max(float(data.get("minutes", 0)), 0.0), DAY)
+            live.advance(minutes)
+            set_latest({**stream.packet(language, full=bool(data.get("full"))), "gen": gen, "seq": data.get("seq")})
+        except Exception as exc:  # the page shows one line; the log keeps the detail
+            LOG.exception("advancing the live model")
+            set_latest({**packet, "error": f"{app_words(language)['error']}: {exc}", "seq": data.get("seq")})
+
+    LiveCanvas(scene=static, packet=packet, words=app_words(language), lang=language, event_more=more)
 
 
-def _cell(key: str, value, language: str) -> str:
-    if isinstance(value, tuple):
-        return f"{value[0]} / {value[1]}"
-    if isinstance(value, float):
-        unit = {"radius_mean": "km", "latency_mean": "days", "online_share": "share"}.get(key, "trips")
-        return value_text(None if math.isnan(value) else value, unit, language, with_unit=unit == "share")
-    return f"{value:,}"
+def _select(label: str, value, items: list[tuple], on_value, changed: bool, words: dict):
+    with solara.Div(classes=["sim-changed"] if changed else []):
+        solara.v.Select(label=label, v_model=value, items=[{"text": t, "value": v} for v, t in items],
+                        on_v_model=on_value, dense=True, hide_details=True, attach=True)
+        if changed:
+            solara.Text(words["changed"], classes=["sim-changed-note"])
+
+
+def _slider(label: str, value_text: str, value, low, high, step, on_value, changed: bool, words: dict):
+    with solara.Div(classes=["sim-changed"] if changed else []):
+        solara.Text(f"{label}: {value_text}", classes=["sim-control-label"])
+        solara.v.Slider(v_model=value, min=low, max=high, step=step, on_v_model=on_value, dense=True,
+                        hide_details=True, aria_label=label)
+        if changed:
+            solara.Text(words["changed"], classes=["sim-changed-note"])
 
 
 @solara.component
-def CountersView(live: LiveModel, counters: list[dict], language: str):
-    w = section("app", language)
-    head = "".join(f"<th>{escape(scenario_name(run.meta, language, short=True))}</th>" for run in live.runs)
-    body = "".join(f"<tr><td>{escape(w(key))}</td>" + "".join(f"<td>{_cell(key, c[key], language)}</td>"
-                                                              for c in counters) + "</tr>"
-                   for key in counters[0])
-    solara.HTML(tag="div", classes=["sim-counters"],
-                unsafe_innerHTML=COUNTERS_CSS + f"<table><tr><th>{escape(w('figures'))}</th>{head}</tr>{body}</table>")
+def Controls(pending: dict, set_pending, applied: dict, on_apply, on_about):
+    w = app_words(lang.value)
+    names = policies(SCENARIO_DIR)
+
+    def setter(key):
+        return lambda value: set_pending({**pending, key: value})
+
+    def named(name):
+        try:
+            meta = load(SCENARIO_DIR / f"{name}.toml").values["meta"]
+            return scenario_name(meta, lang.value, short=True)
+        except Exception:
+            return name
+
+    def changed(key):
+        return pending[key] != applied[key]
+
+    seed_ok = isinstance(pending["seed"], int)
+
+    def choose(key):  # picking a model applies at once, with every pending change
+        return lambda value: (on_apply if seed_ok else set_pending)({**pending, key: value})
+
+    with solara.Div(classes=["sim-sidebar"]):
+        solara.Text(w["title"], classes=["sim-title"])
+        with solara.Row(style={"align-items": "center", "gap": "6px", "margin": "4px 0"}):
+            with solara.ToggleButtonsSingle(value=lang, classes=["sim-lang"]):
+                solara.Button("EN", value="en", text=True, classes=["sim-btn"])
+                solara.Button("中文", value="zh", text=True, classes=["sim-btn"])
+            solara.Button(w["about"], on_click=on_about, outlined=True, small=True, classes=["sim-btn", "sim-about-btn"])
+        _select(w["policy"], pending["policy"], [(n, named(n)) for n in names], choose("policy"), False, w)
+        _select(w["versus"], pending["versus"], [(NONE, w["none"])] + [(n, named(n)) for n in names],
+                choose("versus"), False, w)
+        _slider(w["load"], w["load_value"].format(pct=pending["load"]), pending["load"], 25, 200, 25,
+                setter("load"), changed("load"), w)
+        _slider(w["online"], w["online_value"].format(change=pending["online"]), pending["online"], -3, 3, 0.5,
+                setter("online"), changed("online"), w)
+        chosen = [n for n in (pending["policy"], pending["versus"]) if n != NONE]
+        counts = {n: c for n, c in file_specialists(chosen).items() if c > 0}
+        if counts:
+            low = -max(counts.values())
+            text = ", ".join(f"{named(n)} {c} → {max(0, c + pending['specialists'])}" for n, c in counts.items())
+            _slider(w["specialists"], text, pending["specialists"], low, 6, 1, setter("specialists"),
+                    changed("specialists"), w)
+        switch = [(AS_FILE, w["as_file"]), (ON, w["on"]), (OFF, w["off"])]
+        _select(w["weekend"], pending["weekend"], switch, setter("weekend"), changed("weekend"), w)
+        _select(w["terminals"], pending["terminals"], switch, setter("terminals"), changed("terminals"), w)
+        solara.InputText(w["seed"], value=str(pending["seed"]), on_value=lambda text: set_pending(
+            {**pending, "seed": int(text) if text.strip().isdigit() else text}), error=False if seed_ok else w["seed_error"],
+            classes=["sim-changed"] if changed("seed") else [])
+        waiting = sum(pending[k] != applied[k] for k in pending)
+        solara.Button(w["reset_pending"] if waiting else w["reset"], on_click=lambda: on_apply(pending),
+                      disabled=not seed_ok, color="primary" if waiting else None, block=True,
+                      classes=["sim-btn", "sim-reset"])
+        if waiting:
+            solara.Text(w["pending"].format(n=waiting), classes=["sim-changed-note"])
 
 
 @solara.component
-def GlossaryView(language: str):
-    cells = [f"<td>{escape(text(key, 'zh'))}</td><td>{escape(text(key, 'en'))}</td>"
-             for key in (f"term.{k}" for k in keys("term"))]
-    rows = "".join(f"<tr>{''.join(cells[i:i + 3])}</tr>" for i in range(0, len(cells), 3))
-    solara.HTML(tag="div", classes=["sim-counters", "sim-glossary"], unsafe_innerHTML=COUNTERS_CSS
-                + f"<table><tr><th colspan=6>{escape(text('app.glossary', language))}</th></tr>{rows}</table>")
+def About(open_: bool, on_close, on_jump):
+    w = app_words(lang.value)
+    zh = lang.value == "zh"
+    with solara.v.Dialog(v_model=open_, on_v_model=lambda v: None if v else on_close(), max_width=980,
+                         scrollable=True):
+        with solara.v.Card(class_="sim-about"):
+            with solara.v.CardText():
+                for head, body in w["about_sections"]:
+                    solara.HTML(tag="h3", unsafe_innerHTML=head)
+                    solara.HTML(tag="p", unsafe_innerHTML=body)
+                solara.HTML(tag="h3", unsafe_innerHTML=w["policies_title"])
+                for name in policies(SCENARIO_DIR):
+                    meta = load(SCENARIO_DIR / f"{name}.toml").values["meta"]
+                    line = meta.get("description_zh" if zh else "description", "")
+                    solara.HTML(tag="p", unsafe_innerHTML=f"<b>{scenario_name(meta, lang.value, short=True)}</b>: {line}")
+                solara.HTML(tag="h3", unsafe_innerHTML=w["questions_title"])
+                for t, question in zip(QUESTIONS, w["questions"]):
+                    with solara.Row(style={"align-items": "center"}):
+                        solara.Button(w["go_there"], on_click=lambda t=t: on_jump(t), small=True, outlined=True,
+                                      classes=["sim-btn", "sim-go"])
+                        solara.Text(question, style={"font-size": "15px"})
+                solara.HTML(tag="h3", unsafe_innerHTML=w["glossary"])
+                terms = "; ".join(text(f"term.{k}", "zh") + ("" if zh else " " + text(f"term.{k}", "en"))
+                                  for k in keys("term"))
+                solara.HTML(tag="p", unsafe_innerHTML=terms)
+            with solara.v.CardActions():
+                solara.Button(w["close"], on_click=on_close, classes=["sim-btn", "sim-close"])
 
 
 @solara.component
-def Dashboard(live: LiveModel):
-    counter = update_counter.get()
-    language = lang.value
-    w = section("app", language)
-    frame = solara.use_memo(live.frame, [live, counter])
-    if live.error:
-        solara.Error(f"{w('error')}: {live.error}", classes=["sim-error"])
-        return
-    terr = live.runs[0].model.territory
-    with solara.Column(style={"padding": "8px 16px", "gap": "6px"}):
-        with solara.Row(style={"align-items": "baseline", "gap": "24px"}):
-            solara.Text(clock(live.clock, language), classes=["sim-clock"],
-                        style={"font-size": "1.6rem", "font-weight": "500", "white-space": "nowrap"})
-            solara.Text(w("residents", n=terr.population, b=len(terr.building_pop), g=len(terr.grid_xy),
-                                              c=len(terr.community_xy), scale=SCALE), style={"color": "#555"})
-        solara.Text(w("hint", demand=TEACHING_DEMAND), style={"color": "#888", "font-style": "italic",
-                                                                     "font-size": "0.85rem"})
-        MapView(live, [view for view, _ in frame], counter, language)
-        with solara.Columns([3, 2], gutters_dense=True):
-            ChartsView(live, language, int(live.clock // CHART_MINUTES))
-            CountersView(live, [c for _, c in frame], language)
-        GlossaryView(language)
+def Layout(children=[]):
+    """The page fills the screen itself: no app bar, no Solara banner over the figures."""
+    solara.Style(PAGE_CSS)
+    solara.Div(children=children)
 
 
 @solara.component
 def Page():
-    live = solara.use_memo(lambda: solara.reactive(first_model()), [])
-    w = section("app", lang.value)
-    with solara.AppBar():
-        LanguageSwitch()
-    SolaraViz(live, components=[], model_params=model_params(lang.value), name=w("title"), play_interval=PLAY_MS)
-    Dashboard(live.value)
+    first = solara.use_memo(controls_default, [])
+    applied, set_applied = solara.use_state(first)
+    pending, set_pending = solara.use_state(first)
+    gen, set_gen = solara.use_state(1)
+    start, set_start = solara.use_state(START)
+    jump, set_jump = solara.use_state(0)
+    about, set_about = solara.use_state(False)
+    live = solara.use_memo(lambda: build(applied, start), [gen])
+    w = app_words(lang.value)
+    solara.Title(w["title"])
+
+    def apply(controls: dict, until: float = START):
+        set_pending(controls)
+        set_applied(controls)
+        set_start(until)
+        set_gen(gen + 1)
+
+    def go(t: float):
+        set_about(False)
+        if applied != pending or t < live.clock:
+            apply(pending, t)
+        else:
+            live.advance(t - live.clock)
+            set_jump(jump + 1)
+
+    with solara.Div(classes=["sim-page"]):
+        Controls(pending, set_pending, applied, apply, lambda: set_about(True))
+        with solara.Div(classes=["sim-main"]):
+            if live.error:
+                solara.Error(f"{w['error']}: {live.error}", classes=["sim-error"])
+            else:
+                LiveView(live, gen, lang.value, jump)
+        About(about, lambda: set_about(False), go)

@@ -36,8 +36,8 @@ STATES = ("waiting", "in_progress", "travelling", "queueing", "served")
 # What the page's controls may send: anything else (a value typed or forged in the browser) is
 # refused with a message on the page, before any file is opened.
 CONTROL_LIMITS = {"scale": (1e-6, 1.0), "demand": (0.0, 10_000.0), "online": (-10.0, 10.0),
-                  "specialists": (-1_000, 1_000), "windows": (-1_000, 1_000)}
-WHOLE_CONTROLS = ("specialists", "windows")
+                  "specialists": (-1_000, 1_000)}
+WHOLE_CONTROLS = ("specialists",)
 SEED_MAX = 2**63 - 1
 
 
@@ -69,8 +69,8 @@ def policies(folder: str | Path) -> list[str]:
     return [s for s in PRESETS if s in stems] + [s for s in stems if s not in PRESETS]
 
 
-def overrides(path: Path, *, scale: float, demand: float, online: float, specialists: int, windows: int,
-              weekend: str, terminals: str) -> list[str]:
+def overrides(path: Path, *, scale: float, demand: float, online: float, specialists: int, weekend: str,
+              terminals: str) -> list[str]:
     """The app's controls as scenario overrides. Demand, online adoption and staffing move from
     the file's own values, so a policy keeps what makes it that policy."""
     v = load(path).values
@@ -79,7 +79,6 @@ def overrides(path: Path, *, scale: float, demand: float, online: float, special
         f"catalogue.demand_scale={v['catalogue']['demand_scale'] * demand}",
         f"choice.constants.online={v['choice']['constants'].get('online', 0.0) + online}",
         f"staff.specialist.count={max(0, v['staff']['specialist']['count'] + specialists)}",
-        f"points.community.windows={max(1, v['points']['community']['windows'] + windows)}",
     ]
     for key, value in (("weekend", weekend), ("terminals", terminals)):
         if value != AS_FILE:
@@ -93,8 +92,11 @@ class View:
     residents at a point (place in the queue, or window) so the map can line them up."""
 
     t: float
-    resident: np.ndarray  # (n,) residents with an open request
+    rid: np.ndarray  # (n,) the open requests
+    resident: np.ndarray  # (n,) whose they are
     xy: np.ndarray  # (n,2) where each is: home, on the road, or at a point
+    home: np.ndarray  # (n,2) their building
+    trip: np.ndarray  # (n,4) a trip to a point already planned: start, arrival (minutes), then the point's xy; nan if none
     state: np.ndarray  # (n,) index into STATES
     slot: np.ndarray  # (n,) rank among those at the same point, -1 elsewhere
     queue: np.ndarray  # (S+C,) waiting at each street centre, then community station (held files decided first count)
@@ -103,8 +105,6 @@ class View:
     specialist_on: np.ndarray  # (k,) at a community on a visit now
     worker_xy: np.ndarray  # (w,2)
     worker_out: np.ndarray  # (w,) at a door or bringing files to the station now
-    windows_busy: int
-    windows: int
 
 
 class Run:
@@ -117,23 +117,30 @@ class Run:
         self.step_minutes = scenario["run"]["step_minutes"]
         self._seen = 0
         self._pending: list = []
+        days = math.ceil(self.model.stop / DAY) + 1
+        self.cohort_needed = np.zeros(days, dtype=int)  # requests by the day their need arose
+        self.cohort_done = np.zeros(days, dtype=int)
+        self.cohort_latency = np.zeros(days)  # summed over the done ones, days
         self.done_day: list[float] = []
         self.done_radius: list[float] = []
         self.done_latency: list[float] = []
         self.done_trips = 0
         self.done_remote = 0  # online or at the door: nobody went anywhere
-        self._sums = {"radius": 0.0, "latency": 0.0}
-        self.history: dict[str, list[float]] = {"day": [], "radius": [], "latency": []}
+        self._radius_sum = 0.0
+        self.history: dict[str, list[float]] = {"day": [], "radius": []}  # the running mean radius
 
     @property
     def finished(self) -> bool:
         return self.model.time >= self.model.stop
 
-    def step(self) -> None:
-        """Advance one step and collect the requests completed in it; only open ones are looked at."""
+    def advance_to(self, t: float) -> None:
+        """Run the model's events up to minute `t` (at most its end) and collect the requests
+        completed on the way; only open ones are looked at."""
         m = self.model
-        m.step()
-        self._pending.extend(m.requests[self._seen:])
+        m.run_until(min(t, m.stop))
+        new = m.requests[self._seen:]
+        np.add.at(self.cohort_needed, [int(r.t_need // DAY) for r in new], 1)
+        self._pending.extend(new)
         self._seen = len(m.requests)
         still = []
         for r in self._pending:
@@ -144,15 +151,15 @@ class Run:
             self.done_day.append(r.t_done / DAY)
             self.done_radius.append(r.service_radius_km)
             self.done_latency.append(latency)
-            self._sums["radius"] += r.service_radius_km
-            self._sums["latency"] += latency
+            self.cohort_done[int(r.t_need // DAY)] += 1
+            self.cohort_latency[int(r.t_need // DAY)] += latency
+            self._radius_sum += r.service_radius_km
             self.done_trips += r.trips
             self.done_remote += r.channel in DOOR or r.channel == "online"
         self._pending = still
         if self.done_day:
             self.history["day"].append(m.time / DAY)
-            for key, total in self._sums.items():
-                self.history[key].append(total / len(self.done_day))
+            self.history["radius"].append(self._radius_sum / len(self.done_day))
 
     def view(self) -> View:
         m = self.model
@@ -162,15 +169,19 @@ class Run:
         resident = np.fromiter((r.resident for r in reqs), np.int64, n)
         due = np.fromiter((r.t_mark for r in reqs), float, n)
         accepted = np.fromiter((r.t_accept == r.t_accept for r in reqs), bool, n)
+        rid = np.fromiter((r.rid for r in reqs), np.int64, n)
         steps = np.array([r.stage for r in reqs], dtype=object)
         at_point_until = np.fromiter((r.at_point_until for r in reqs), float, n)
-        xy = m.territory.building_xy[m.home[resident]].astype(float)
+        home = m.territory.building_xy[m.home[resident]].astype(float)
+        xy = home.copy()
         state = np.where(accepted, IN_PROGRESS, WAITING)
         slot = np.full(n, -1)
+        trip = np.full((n, 4), np.nan)
 
         for i in np.flatnonzero(steps == "arrive").tolist():
             station = m.point_of(reqs[i])
             minutes = m.travel.minutes_to(int(resident[i]), station)
+            trip[i] = (due[i] - minutes, due[i], *station.xy)
             share = 1.0 - (due[i] - t) / minutes if minutes > 0 else 1.0
             if share > 0:
                 state[i] = TRAVELLING
@@ -191,14 +202,11 @@ class Run:
 
         specialist_xy, specialist_on = self._specialists(t)
         worker_xy, worker_out = self._workers(t, reqs, steps, due)
-        pools = [pool for p in points for kind, pool in p.pools.items() if kind in ("street", "community")]
         return View(
-            t=t, resident=resident, xy=xy, state=state, slot=slot, queue=queue,
+            t=t, rid=rid, resident=resident, xy=xy, home=home, trip=trip, state=state, slot=slot, queue=queue,
             held=np.array([len(c.held) for c in m.communities]),
             specialist_xy=specialist_xy, specialist_on=specialist_on,
             worker_xy=worker_xy, worker_out=worker_out,
-            windows_busy=int(sum(sum(f > t for f in pool.free_at) for pool in pools)),
-            windows=sum(pool.windows for pool in pools),
         )
 
     def _specialists(self, t: float) -> tuple[np.ndarray, np.ndarray]:
@@ -244,12 +252,12 @@ class LiveModel(mesa.Model):
     """
 
     def __init__(self, policy: str = "centralised", versus: str = NONE, demand: float = 1.0,
-                 online: float = 0.0, specialists: int = 0, windows: int = 0, weekend: str = AS_FILE,
+                 online: float = 0.0, specialists: int = 0, weekend: str = AS_FILE,
                  terminals: str = AS_FILE, seed: int | str = 1, scenario_dir: str | Path = "scenarios",
                  scale: float = 0.02):
         folder = Path(scenario_dir)
         error = control_error(folder, policy=policy, versus=versus, seed=seed, scale=scale, demand=demand,
-                              online=online, specialists=specialists, windows=windows, weekend=weekend,
+                              online=online, specialists=specialists, weekend=weekend,
                               terminals=terminals)
         seed = 1 if error else int(seed)
         super().__init__(rng=seed)
@@ -260,7 +268,7 @@ class LiveModel(mesa.Model):
             path = folder / f"{name}.toml"
             try:
                 controls = overrides(path, scale=scale, demand=demand, online=online, specialists=specialists,
-                                     windows=windows, weekend=weekend, terminals=terminals)
+                                     weekend=weekend, terminals=terminals)
                 self.runs.append(Run(name, load(path, controls), seed))
             except (ScenarioError, OSError) as exc:
                 self.error, self.runs = str(exc), []
@@ -268,44 +276,28 @@ class LiveModel(mesa.Model):
         self.running = bool(self.runs)
 
     def step(self) -> None:
+        """One Mesa step: an hour, as the policy files' run.step_minutes say."""
+        self.advance(self.runs[0].step_minutes if self.runs else 60)
+
+    def advance(self, minutes: float) -> None:
+        """Move every run on by `minutes` of simulated time (the page asks for a little at a time)."""
         with self.lock:
+            end = self.clock + minutes
             for run in self.runs:
-                run.step()
+                run.advance_to(end)
             self.running = not all(run.finished for run in self.runs)
+
+    @property
+    def stop(self) -> float:
+        return self.runs[0].model.stop if self.runs else 0.0
 
     @property
     def clock(self) -> float:
         """Simulated minutes since Monday 00:00 of week 1."""
         return self.runs[0].model.time if self.runs else 0.0
 
-    def series(self) -> list[dict[str, np.ndarray]]:
-        """Copies of every run's completed requests and running means, for the charts."""
+    def frame(self) -> list[View]:
+        """Every run's live state, read under the lock so that a stepping thread cannot change
+        the models halfway through."""
         with self.lock:
-            return [{"day": np.array(run.done_day), "radius": np.array(run.done_radius),
-                     "latency": np.array(run.done_latency), **{f"mean_{k}": np.array(v) for k, v in run.history.items()}}
-                    for run in self.runs]
-
-    def frame(self) -> list[tuple[View, dict]]:
-        """Every run's live state and headline figures, read under the lock so that a stepping
-        thread cannot change the models halfway through."""
-        with self.lock:
-            return [(view, _counters(run, view)) for run in self.runs for view in [run.view()]]
-
-
-def _counters(run: Run, view: View) -> dict:
-    """Counts now, and means over the requests completed so far."""
-    m, done = run.model, len(run.done_day)
-    return {
-        "created": len(m.requests),
-        "done": done,
-        "open": len(m.open),
-        "trips": run.done_trips / done if done else math.nan,
-        "radius_mean": run.history["radius"][-1] if done else math.nan,
-        "latency_mean": run.history["latency"][-1] if done else math.nan,
-        "online_share": run.done_remote / done if done else math.nan,
-        "queue_now": int(view.queue.sum()),
-        "windows_busy": (view.windows_busy, view.windows),
-        "specialists_out": (int(view.specialist_on.sum()), len(view.specialist_on)),
-        "workers_out": (int(view.worker_out.sum()), len(view.worker_out)),
-        "held_now": int(view.held.sum()),
-    }
+            return [run.view() for run in self.runs]

@@ -12,7 +12,7 @@ that fills a missing figure is written to `Territory.assumptions`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.errors import ScenarioError
 from sim.scenario.tables import read_csv
+from sim.world.roads import Legs, RoadNetwork, road_classes, segments_graph, strip_roads
 
 # Layout assumption: Lloyd rounds used to place a community's grid workstations among its buildings.
 GRID_PLACEMENT_ROUNDS = 8
@@ -55,6 +56,12 @@ class Territory:
     building_grid: np.ndarray  # (B,) index into grids
     circuity: float
     assumptions: list[str]
+    roads: RoadNetwork | None = None  # None: road distance is straight line x circuity
+    street_windows: np.ndarray | None = None  # (S,) windows per street centre from data (NaN: scaled, below)
+    street_capacity: np.ndarray | None = None  # (S,) where no figure: multiplier of points.street.windows
+    community_windows: np.ndarray | None = None  # (C,) likewise per community station (NaN: the scenario's)
+    building_elderly: np.ndarray | None = None  # (B,) 60+ share where the data knows it (NaN: the scenario's)
+    community_shapes: list | None = None  # (C,) shapely polygons, when the district comes from files
 
     def __post_init__(self):
         for value in vars(self).values():
@@ -73,15 +80,34 @@ class Territory:
     def population(self) -> int:
         return int(self.building_pop.sum())
 
+    def legs(self, a_xy: np.ndarray, b_xy: np.ndarray) -> Legs:
+        """Trips from every point (N,2) to every point (M,2), (N,M): along the roads, or straight
+        line x circuity (walking and riding on the same km) where there are none."""
+        a, b = np.asarray(a_xy, float).reshape(-1, 2), np.asarray(b_xy, float).reshape(-1, 2)
+        if self.roads is not None:
+            return self.roads.legs(a, b)
+        km = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1]) * self.circuity
+        return Legs(km, km, km)
+
+    def legs_paired(self, a_xy: np.ndarray, b_xy: np.ndarray) -> Legs:
+        """Trips from a[i] to b[i], (N,)."""
+        a, b = np.asarray(a_xy, float).reshape(-1, 2), np.asarray(b_xy, float).reshape(-1, 2)
+        if self.roads is not None:
+            return self.roads.legs_paired(a, b)
+        km = np.hypot(*(a - b).T) * self.circuity
+        return Legs(km, km, km)
+
     def road_km_pairs(self, a_xy: np.ndarray, b_xy: np.ndarray) -> np.ndarray:
-        """Road distance between matching points of a_xy and b_xy (..., 2): straight line times
-        circuity. Every distance in the model is this one rule."""
+        """Road km between matching points of a_xy and b_xy (..., 2)."""
         a, b = np.asarray(a_xy, float), np.asarray(b_xy, float)
-        return np.hypot(a[..., 0] - b[..., 0], a[..., 1] - b[..., 1]) * self.circuity
+        if self.roads is None:
+            return np.hypot(a[..., 0] - b[..., 0], a[..., 1] - b[..., 1]) * self.circuity
+        a, b = np.broadcast_arrays(a, b)
+        return self.roads.legs_paired(a.reshape(-1, 2), b.reshape(-1, 2)).km.reshape(a.shape[:-1])
 
     def road_km(self, a_xy: np.ndarray, b_xy: np.ndarray) -> np.ndarray:
-        """Road distance (N,M) between every point of (N,2) and every point of (M,2)."""
-        return self.road_km_pairs(np.asarray(a_xy, float)[:, None, :], np.asarray(b_xy, float)[None, :, :])
+        """Road distance (N,M) between points (N,2) and (M,2)."""
+        return self.legs(a_xy, b_xy).km
 
     def node_id(self, kind: str, index: int) -> str:
         """Graph id of the street, community, grid or building with this array index."""
@@ -109,7 +135,9 @@ class Territory:
             f"{len(self.street_xy)} streets, {len(self.community_xy)} communities, {len(self.grid_xy)} grids, "
             f"{len(self.building_xy):,} buildings, {self.population:,} residents",
             f"bounding box x {lo[0]:.1f}..{hi[0]:.1f} km, y {lo[1]:.1f}..{hi[1]:.1f} km "
-            f"({hi[0] - lo[0]:.1f} x {hi[1] - lo[1]:.1f} km); road distance = straight line x {self.circuity:g}",
+            f"({hi[0] - lo[0]:.1f} x {hi[1] - lo[1]:.1f} km); " + (
+                f"roads: {self.roads.graph.number_of_nodes():,} nodes, {self.roads.km:,.0f} km"
+                if self.roads is not None else f"road distance = straight line x {self.circuity:g}"),
         ]
         lines += [f"  {en} {zh}: {p:,} residents, {c} communities, {g} grids"
                   for en, zh, p, c, g in zip(self.street_names_en, self.street_names_zh,
@@ -133,11 +161,68 @@ class _Street:
 def build_territory(cfg: dict, rng: np.random.Generator, where: str) -> Territory:
     """Build the territory that a scenario's [territory] table describes."""
     if cfg["preset"] == "explicit":
-        return _explicit(cfg, where)
+        return _with_roads(_explicit(cfg, where), cfg, where)
+    if cfg["preset"] == "district":
+        from sim.world.district import district_territory
+
+        return district_territory(cfg, rng, where)
     streets, notes = {"dingshan": _dingshan_streets, "jiangbei": _jiangbei_streets,
                       "synthetic": _synthetic_streets}[cfg["preset"]](cfg, where)
     _check_size(streets, cfg, where)
-    return _lay_out(streets, cfg, rng, notes)
+    territory = _lay_out(streets, cfg, rng, notes)
+    if cfg["preset"] == "jiangbei" and cfg.get("capacity_file"):
+        territory = _street_capacity(territory, streets, cfg)
+    return _with_roads(territory, cfg, where)
+
+
+def _street_capacity(t: Territory, streets: list[_Street], cfg: dict) -> Territory:
+    """Windows per street centre: the capacity file's figure where published, else the named
+    street's points.street.windows scaled by population (a street twice as large, twice the windows)."""
+    path = Path(cfg["capacity_file"])
+    rows = {row["street_en"]: row for row in read_csv(path, ("street_en", "street_windows"), unique="street_en")}
+    reference = next((s.population for s in streets if s.name_en == cfg["street"]), None)
+    if reference is None:
+        raise ScenarioError(str(path), "territory.street", "a street of the layout, to scale windows from")
+    published = []
+    for s in streets:
+        row = rows.get(s.name_en, {"street_en": s.name_en, "street_windows": ""})
+        published.append(_csv_number(row, "street_windows", path, integer=True, positive=True))
+    scaled = [s.name_en for s, w in zip(streets, published) if w is None]
+    note = (f"Street centre windows: {', '.join(scaled)} have no published count; points.street.windows is "
+            f"{cfg['street']}'s, the others' scaled by population ({path.name})")
+    return replace(t, street_windows=np.array([np.nan if w is None else w for w in published], float),
+                   street_capacity=np.array([s.population / reference for s in streets]),
+                   assumptions=t.assumptions + [note])
+
+
+def _with_roads(t: Territory, cfg: dict, where: str) -> Territory:
+    """The territory with the road network its [territory.roads] table asks for."""
+    roads = cfg.get("roads") or {"source": "none"}
+    if roads["source"] == "none" or (roads["source"] == "layout" and cfg["preset"] == "explicit"):
+        return t  # an explicit layout has no roads of its own
+    classes = road_classes(roads["classes"])
+    if roads["source"] == "layout":
+        named = [i for i, name in enumerate(t.street_names_en) if name == cfg.get("street")]
+        segments = strip_roads(t.street_box, t.street_xy, roads, named[0] if named else None)
+        notes = [f"Roads generated: a main road along each street through its centre and along y = 0, lanes "
+                 f"every {roads['lane_spacing_km']:g} km (lane_spacing_km)" + (
+                     f"; a river across {cfg['street']} at {roads['river_position']:g} of its length, crossed "
+                     f"by {roads['river_crossings']} bridge(s) (river_position, river_crossings)" if named else "")]
+    else:
+        from sim.world.district import line_layer_segments
+
+        segments, notes = line_layer_segments(roads, classes, None, where)
+    return connected(t, segments_graph(segments, classes, where), classes, where, notes)
+
+
+def connected(t: Territory, graph: nx.Graph, classes, where: str, notes: list[str]) -> Territory:
+    """`t` with these roads, which must be one connected network."""
+    if graph.number_of_nodes() == 0:
+        raise ScenarioError(where, "territory.roads", "at least one road segment")
+    parts = nx.number_connected_components(graph)
+    if parts > 1:
+        raise ScenarioError(where, "territory.roads", f"one connected road network (it falls into {parts} parts)")
+    return replace(t, roads=RoadNetwork(graph, classes, t.circuity), assumptions=t.assumptions + notes)
 
 
 def _check_size(streets: list[_Street], cfg: dict, where: str) -> None:

@@ -1,0 +1,282 @@
+"""What the teaching app sends the browser, which draws the maps and charts itself.
+
+Drawing in the browser keeps motion smooth and the server light: the territory is sent once
+(`scene`), then each packet carries only what changed since the last one (`Stream.packet`):
+residents whose place or state moved, the trips they have planned (start, arrival, where to)
+so the browser can move them along the road between packets, staff, queue badges, new points
+of the running means and the readouts. Positions are screen km: a street taller than wide is
+turned a quarter turn, so that two maps stack and stay readable.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.spatial import ConvexHull, QhullError
+
+from sim.clock import DAY
+from sim.present.labels import app_words, clock, scenario_name, value_text
+from sim.teaching.live import IN_PROGRESS, QUEUEING, SERVED, TRAVELLING, WAITING, LiveModel, Run, View
+
+SETTLED = 0.9  # a day's requests count towards the time-to-done readout once this share of them is done
+
+
+class Orientation:
+    """Turns territory km into screen km: a street taller than wide is turned a quarter turn."""
+
+    def __init__(self, territory):
+        box = territory.street_box
+        self.lo, self.hi = box[:, :2].min(axis=0), box[:, 2:].max(axis=0)
+        w, h = self.hi - self.lo
+        self.turn = h > w
+        self.size = np.array([h, w] if self.turn else [w, h])
+
+    def __call__(self, xy: np.ndarray) -> np.ndarray:
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2) - self.lo
+        return np.column_stack([xy[:, 1], self.hi[0] - self.lo[0] - xy[:, 0]]) if self.turn else xy
+
+
+def _round(a) -> list:
+    return np.round(np.asarray(a, dtype=float), 3).tolist()
+
+
+def scene(live: LiveModel, lang: str) -> dict:
+    """The static maps, once per model and language: territory outline, community areas,
+    buildings, grids, stations and street centres, each map under its policy's name."""
+    if not live.runs:
+        return {"w": 1.0, "h": 1.0, "unit": 0.01, "maps": []}
+    terr = live.runs[0].model.territory
+    orient = Orientation(terr)
+    w, h = orient.size
+    unit = max(w, h) / 160
+    buildings, stations, streets = orient(terr.building_xy), orient(terr.community_xy), orient(terr.street_xy)
+    zones = []
+    for c in range(len(stations)):
+        zone = _zone(np.vstack([buildings[terr.building_community == c], stations[c]]), unit * 2.5)
+        if zone is not None:
+            zones.append(_round(zone))
+    zh = lang == "zh"
+    names = terr.community_names_zh if zh else terr.community_names_en
+    street_names = terr.street_names_zh if zh else terr.street_names_en
+    base = {
+        "zones": zones,
+        "buildings": _round(np.column_stack([buildings, terr.building_pop / terr.building_pop.max()])),
+        "grids": _round(orient(terr.grid_xy)),
+        "stations": [[*xy, _short(name, street_names[s], zh)]
+                     for xy, name, s in zip(_round(stations), names, terr.community_street)],
+        "streets": [[*xy, name] for xy, name in zip(_round(streets), street_names)],
+    }
+    return {"w": float(w), "h": float(h), "unit": float(unit),
+            "maps": [{**base, "title": scenario_title(run.meta, lang)} for run in live.runs]}
+
+
+def scenario_title(meta: dict, lang: str) -> str:
+    """'Dingshan 事项授权专员，派驻社区办理' in English, the Chinese name alone in Chinese."""
+    zh = scenario_name(meta, "zh", short=True)
+    return zh if lang == "zh" else f"{scenario_name(meta, 'en')}  {zh}"
+
+
+class Stream:
+    """Packets for one LiveModel: each holds what changed since the previous one.
+
+    Packets are numbered; `full=True` forgets what was sent, so the packet is complete and
+    marked so (a new page, a new language, a jump, or a browser that missed one).
+    """
+
+    def __init__(self, live: LiveModel):
+        self.live = live
+        self.n = 0
+        self.orient = Orientation(live.runs[0].model.territory) if live.runs else None
+        self.unit = float(max(self.orient.size) / 160) if live.runs else 0.01
+        self.reset()
+
+    def reset(self) -> None:
+        n = len(self.live.runs)
+        self.sent: list[dict[int, tuple]] = [{} for _ in range(n)]
+        self.sent_cohorts = [np.full((0, 2), np.nan) for _ in range(n)]
+        self.sent_counters: list | None = None
+        self.sent_means = [0] * n
+
+    def packet(self, lang: str, full: bool = False) -> dict:
+        live = self.live
+        if full:
+            self.reset()
+        self.n += 1
+        with live.lock:
+            views = [run.view() for run in live.runs]
+            runs = [self._run_packet(i, run, view) for i, (run, view) in enumerate(zip(live.runs, views))]
+            counters = counter_rows(live, views, lang)
+            readout = readouts(live, lang)
+        out = {"n": self.n, "full": full, "t": live.clock, "clock": clock(live.clock, lang),
+               "finished": not live.running, "runs": runs, "readout": readout}
+        if counters != self.sent_counters:
+            out["counters"] = self.sent_counters = counters
+        return out
+
+    def _run_packet(self, i: int, run: Run, view: View) -> dict:
+        xy, home = _placed(view, self.orient, self.unit)
+        trip = view.trip.copy()
+        has_trip = ~np.isnan(trip[:, 0])
+        trip[has_trip, 2:] = self.orient(trip[has_trip, 2:])
+        moving = view.state == TRAVELLING  # on the road from the spot the resident is drawn at home
+        share = (view.t - trip[moving, 0]) / np.maximum(trip[moving, 1] - trip[moving, 0], 1e-9)
+        xy[moving] = home[moving] + np.clip(share, 0, 1)[:, None] * (trip[moving, 2:] - home[moving])
+        records = {}
+        for k in range(len(view.rid)):
+            rec = (*_round(xy[k]), int(view.state[k]))
+            if has_trip[k]:
+                rec += (round(float(trip[k, 0]), 1), round(float(trip[k, 1]), 1), *_round(home[k]), *_round(trip[k, 2:]))
+            records[int(view.rid[k])] = rec
+        before = self.sent[i]
+        upd = [[rid, *rec] for rid, rec in records.items() if before.get(rid) != rec]
+        gone = [rid for rid in before if rid not in records]
+        self.sent[i] = records
+        workers = self.orient(view.worker_xy)
+        specialists = self.orient(view.specialist_xy)
+        points = self.orient(np.vstack([m.xy for m in run.model.streets + run.model.communities]))
+        n_streets = len(run.model.streets)
+        held = np.concatenate([np.zeros(n_streets, dtype=int), view.held])
+        badges = [[*_round(points[p]), int(view.queue[p]), int(held[p])] for p in range(len(points))
+                  if view.queue[p] or held[p]]
+        return {
+            "upd": upd, "del": gone, "badges": badges,
+            "workers": [[*_round(xy), bool(out)] for xy, out in zip(workers, view.worker_out)],
+            "specialists": [[*_round(xy), bool(on)] for xy, on in zip(specialists, view.specialist_on)],
+            "cohorts": self._cohorts(i, run),
+            "means": self._means(i, run),
+        }
+
+    def _cohorts(self, i: int, run: Run) -> dict:
+        """Mean time to done and share done of the requests by the day their need arose: only
+        the days that changed. A day whose requests are not all done yet is still filling."""
+        today = int(self.live.clock // DAY)
+        needed = run.cohort_needed[:today + 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            now = np.column_stack([run.cohort_latency[:today + 1] / run.cohort_done[:today + 1],
+                                   run.cohort_done[:today + 1] / needed])
+        now = np.where(needed[:, None] > 0, now, np.nan)
+        before = self.sent_cohorts[i]
+        changed = [d for d in range(len(now))
+                   if d >= len(before) or not np.array_equal(now[d], before[d], equal_nan=True)]
+        self.sent_cohorts[i] = now
+        return {str(d): [None if math.isnan(v) else round(float(v), 3) for v in now[d]] for d in changed
+                if not np.isnan(now[d, 0])}
+
+    def _means(self, i: int, run: Run) -> list:
+        """The points of the running mean radius added since the last packet: [day, km]."""
+        h = run.history
+        new = [[round(d, 3), round(r, 3)] for d, r in zip(h["day"][self.sent_means[i]:], h["radius"][self.sent_means[i]:])]
+        self.sent_means[i] = len(h["day"])
+        return new
+
+
+def settled_latency(run: Run) -> float:
+    """Mean time to done over the days whose requests are (almost) all done: it does not creep
+    up while long requests are still under way, as the mean over completed requests does."""
+    settled = (run.cohort_needed > 0) & (run.cohort_done >= SETTLED * run.cohort_needed)
+    done = run.cohort_done[settled].sum()
+    return float(run.cohort_latency[settled].sum() / done) if done else math.nan
+
+
+def readouts(live: LiveModel, lang: str) -> list[str]:
+    """One sentence per chart: the second model against the first, or the one model's figure."""
+    w = app_words(lang)
+    runs = live.runs
+    if not runs:
+        return []
+    names = [scenario_name(run.meta, lang, short=True) for run in runs]
+    figures = {"radius": [run.history["radius"][-1] if run.done_day else math.nan for run in runs],
+               "latency": [settled_latency(run) for run in runs]}
+    out = []
+    for key, unit in (("radius", "km"), ("latency", "days")):
+        values = figures[key]
+        if any(math.isnan(v) for v in values):
+            out.append(w[f"readout_{key}_wait"])
+        elif len(runs) == 1:
+            out.append(w["readout_one"].format(name=names[0], what=w[f"readout_{key}"],
+                                               value=value_text(values[0], unit, lang, with_unit=True)))
+        else:
+            change = (values[1] - values[0]) / values[0] if values[0] else math.nan
+            out.append(w["readout_two"].format(name=names[1], base=names[0], what=w[f"readout_{key}"],
+                                               change=value_text(change, "share", lang, signed=True,
+                                                                 with_unit=True)))
+    return out
+
+
+def counter_rows(live: LiveModel, views: list[View], lang: str) -> list[list[str]]:
+    """The figures table: a label, then one formatted value per run."""
+    w = app_words(lang)
+    rows = [[""] + [scenario_name(run.meta, lang, short=True) for run in live.runs]]
+    values = [_counters(run, view) for run, view in zip(live.runs, views)]
+    for key, unit in COUNTER_UNITS.items():
+        rows.append([w[key], *[_cell(v[key], unit, lang) for v in values]])
+    return rows
+
+
+COUNTER_UNITS = {"created": None, "done": None, "trips": "trips", "online_share": "share", "queue_now": None,
+                 "held_now": None, "specialists_out": None, "workers_out": None}
+
+
+def _counters(run: Run, view: View) -> dict:
+    """Counts now, and means over the requests completed so far."""
+    m, done = run.model, len(run.done_day)
+    return {
+        "created": len(m.requests),
+        "done": done,
+        "open": len(m.open),
+        "trips": run.done_trips / done if done else math.nan,
+        "online_share": run.done_remote / done if done else math.nan,
+        "queue_now": int(view.queue.sum()),
+        "specialists_out": (int(view.specialist_on.sum()), len(view.specialist_on)),
+        "workers_out": (int(view.worker_out.sum()), len(view.worker_out)),
+        "held_now": int(view.held.sum()),
+    }
+
+
+def _cell(value, unit: str | None, lang: str) -> str:
+    if isinstance(value, tuple):
+        return f"{value[0]} / {value[1]}"
+    if isinstance(value, float):
+        return value_text(None if math.isnan(value) else value, unit, lang, with_unit=unit == "share")
+    return f"{value:,}"
+
+
+def _placed(view: View, orient: Orientation, unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Screen positions now, and at home: residents of one building spread around it, a queue
+    lined up to the right of its point, those at the windows in a ring around it."""
+    xy = orient(view.xy)
+    angle = view.resident * 2.39996  # the golden angle: neighbours in a building do not overlap
+    radius = unit * (0.6 + 0.5 * (view.resident % 5))
+    spread = np.column_stack([np.cos(angle), np.sin(angle)]) * radius[:, None]
+    home_state = (view.state == WAITING) | (view.state == IN_PROGRESS)
+    xy[home_state] += spread[home_state]
+    queueing = view.state == QUEUEING
+    row, col = np.divmod(view.slot[queueing], 20)
+    xy[queueing] += np.column_stack([unit * (2.4 + 1.1 * col), -unit * 1.1 * row])
+    served = view.state == SERVED
+    turn = view.slot[served] * 2 * math.pi / 6 + math.pi / 2
+    xy[served] += np.column_stack([np.cos(turn), np.sin(turn)]) * unit * 1.7
+    home = xy.copy()
+    away = ~home_state
+    if away.any():
+        home[away] = orient(view.home[away]) + spread[away]
+    return xy, home
+
+
+def _zone(points: np.ndarray, pad: float) -> np.ndarray | None:
+    """A community's area: the hull of its buildings and station, grown by `pad` and rounded."""
+    ring = np.linspace(0, 2 * math.pi, 12, endpoint=False)
+    grown = (points[:, None, :] + pad * np.stack([np.cos(ring), np.sin(ring)], axis=1)[None]).reshape(-1, 2)
+    try:
+        hull = ConvexHull(grown)
+    except QhullError:
+        return None
+    return grown[hull.vertices]
+
+
+def _short(name: str, street: str, zh: bool) -> str:
+    """'Dingshan C1' -> 'C1', '顶山第1社区' -> '第1': the street is in the title, the kind in the legend."""
+    prefix = street.removesuffix("街道") if zh else street + " "
+    short = name.removeprefix(prefix)
+    return (short.removesuffix("社区") if zh else short) or name

@@ -1,0 +1,119 @@
+"""A district from GIS files: the example reads as written, residents live inside their own
+community, the OSM extract gives the same roads as the line layer, and each kind of defect is
+one clear line from `python -m sim territory`."""
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+import sim
+from sim.cli import main
+from sim.world.district import read_district
+from helpers import ROOT
+
+EXAMPLE = ROOT / "scenarios" / "districts" / "example.gpkg"
+SCENARIO = ROOT / "scenarios" / "districts" / "example.toml"
+LAYERS = ("communities", "street_centres", "stations", "buildings", "roads")
+
+
+@pytest.fixture(scope="module")
+def model():
+    from sim.engine.model import GovernanceModel
+
+    return GovernanceModel(sim.load(SCENARIO, ["territory.scale=0.1"]), seed=1)
+
+
+def test_the_example_reads_as_written(model):
+    t = model.territory
+    communities = read_district(EXAMPLE)["communities"]
+    assert t.community_names_en == list(communities["name"])
+    pop = np.bincount(t.building_community, t.building_pop)
+    assert pop.tolist() == np.round(communities["population"] * 0.1).astype(int).tolist()
+    assert t.roads is not None and t.roads.components == 1
+    assert t.street_windows.tolist() == [4] and t.community_windows.tolist() == [2, 2, 2, 1, 1, 1]
+    # elderly share where the file knows it, NaN (the scenario's share) where it does not
+    share = t.building_elderly[t.building_community == 0]
+    assert np.all(share == communities["elderly_share"][0])
+    assert np.isnan(t.building_elderly[t.building_community == 2]).all()
+
+
+def test_residents_live_inside_their_own_community(model):
+    t = model.territory
+    inside = [t.community_shapes[c].covers(Point(xy)) for xy, c in zip(t.building_xy, t.building_community)]
+    assert all(inside)
+    # Far Hill has no buildings in the file: its residents are spread over its polygon
+    far_hill = t.building_xy[t.building_community == t.community_names_en.index("Far Hill")]
+    assert len(far_hill) > 1 and np.ptp(far_hill[:, 0]) > 1.0
+
+
+def test_the_osm_extract_gives_the_same_roads_as_the_line_layer():
+    from sim.world.territory import build_territory
+    from sim.engine.build import _territory_cfg
+
+    def territory(*extra):
+        sc = sim.load(SCENARIO, ["territory.scale=0.02", *extra])
+        return build_territory(_territory_cfg(sc["territory"]), np.random.default_rng(1), "x")
+
+    layer = territory()
+    osm = territory("territory.roads.source=\"file\"", f"territory.roads.file={EXAMPLE.with_suffix(".osm")}")
+    assert osm.roads.graph.number_of_nodes() == layer.roads.graph.number_of_nodes()
+    a = layer.legs(layer.building_xy, layer.street_xy).km
+    b = osm.legs(osm.building_xy, osm.street_xy).km
+    assert np.abs(a - b).max() < 0.01  # km: the projection round trip, not a different road
+
+
+def defective(tmp_path, change):
+    """A copy of the example with one layer changed by `change(name, frame) -> frame | None`."""
+    path = tmp_path / "district.gpkg"
+    for name in LAYERS:
+        frame = change(name, gpd.read_file(EXAMPLE, layer=name))
+        if frame is not None:
+            frame.to_file(path, layer=name, engine="pyogrio")
+    return path
+
+
+def no_population(name, frame):
+    if name == "communities":
+        frame.loc[2, "population"] = None
+    return frame
+
+
+def station_outside(name, frame):
+    if name == "stations":
+        frame.loc[1, "geometry"] = shapely.affinity.translate(frame.geometry[1], 50_000, 0)
+    return frame
+
+
+def roads_in_pieces(name, frame):
+    if name == "roads":
+        far = gpd.GeoDataFrame({"class": ["lane"]}, geometry=[LineString([(0, 0), (100, 0)])], crs=frame.crs)
+        far = far.set_geometry(far.geometry.translate(*frame.total_bounds[2:]).translate(5_000, 5_000))
+        return gpd.pd.concat([frame, far], ignore_index=True)
+    return frame
+
+
+def missing_layer(name, frame):
+    return None if name == "stations" else frame
+
+
+@pytest.mark.parametrize("change, says", [
+    (no_population, "community East Gate: a population > 0 (it has none)"),
+    (station_outside, "layer stations, feature 2: inside a community polygon (it is outside every one)"),
+    (roads_in_pieces, "roads: one connected network (it falls into 2 parts"),
+    (missing_layer, "layer stations: present"),
+], ids=["no population", "station outside", "roads in pieces", "missing layer"])
+def test_each_defect_is_one_clear_line(tmp_path, capsys, change, says):
+    path = defective(tmp_path, change)
+    assert main(["territory", str(path), "--out", str(tmp_path / "maps")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {path}") and says in err[0], err
+    assert not (tmp_path / "maps").exists()
+
+
+def test_territory_command_checks_and_draws_the_example(tmp_path, capsys):
+    assert main(["territory", str(EXAMPLE), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "6 communities" in out and "roads:" in out
+    assert (tmp_path / "territory.png").stat().st_size > 10_000 and (tmp_path / "territory.svg").exists()
