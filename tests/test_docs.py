@@ -18,7 +18,7 @@ def test_every_path_a_document_cites_exists(doc):
     assert cited or doc.endswith("validity.md"), f"{doc} cites no path: is the pattern still right?"
     missing = []
     for path, name in cited:
-        if "<" in path or "*" in path:
+        if "<" in path or "*" in path or path.endswith("/mine.toml"):  # a reader's own file, in an example
             continue
         file = ROOT / path
         if not file.is_file():
