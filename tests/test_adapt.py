@@ -140,8 +140,9 @@ def test_the_delay_before_acting_grows_with_what_the_errand_costs():
     cfg = m.scenario_values["residents"]
     mean = street / m.draws.act[rid, 0]  # the mean delay this resident has for this errand
     assert np.allclose(online / m.draws.act[rid, 0], cfg["go_delay_days"])
-    km = m.home_km.street[m.home[res]]
-    hours = 2 * m.travel.minutes_array(km, res) / 60 + np.where(m.employed[res], cfg["leave_hours"], 0)
+    to = np.full(len(rid), "street")
+    km, minutes = m.travel.trips_to_points(to, res, m.travel.point_indices(to, res))
+    hours = 2 * minutes / 60 + np.where(m.employed[res], cfg["leave_hours"], 0)
     assert np.allclose(mean, cfg["go_delay_days"] + cfg["go_delay_per_errand_hour"] * hours)
     assert mean[km > 8].mean() > mean[km < 2].mean() + 0.5
     collect = m.act_delays(rid, 1, np.full(len(rid), "street"), res)

@@ -44,6 +44,7 @@ def leaves(schema=SCHEMA, prefix=""):
 KEYS = list(leaves())
 WRONG_TYPES = {"bool": ["1", '"yes"', "[true]"], "str": ["1", "true", "[1]", "{a = 1}", '"' + "x" * 10_001 + '"'],
                "scalar": ["[1]", "{a = 1}"], "path": ['"/no/such/file.csv"', "5", "[]", '"/"'],
+               "gis_path": ['"/no/such/district.gpkg"', "5", "[]"],
                "enum": ['"zzz"', "1", '["x"]'], "list_enum": ['["zzz"]', '"x"', "1", "[1]"],
                "list_str": ["[1]", '"x"', "1", '[["a"]]'], "calendar_specs": ['["Mon-Fri 25:00-26:00"]', '["x"]', "1"],
                "range": ["1", '"x"', "[1]", "{nope = 1}"],

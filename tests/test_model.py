@@ -56,12 +56,12 @@ def test_hand_built_territory_gives_the_radii_and_travel_times_worked_out_by_han
     t = tiny_result.requests
     street = t[(t.channel == "street") & (t.turned_away == 0) & t.t_accept.notna()]
     # Building 0 at (2, 0.3): 2.0224 km to the centre at the origin, beyond walking range: ride at
-    # 25 km/h plus 10 minutes' access.
+    # 25 km/h plus 15 minutes' access.
     b0 = street[street.building == 0]
     assert len(b0) > 5
     km = math.hypot(2.0, 0.3)
     np.testing.assert_allclose(b0.service_radius_km, km)
-    np.testing.assert_allclose(b0.travel, km / 25 * 60 + 10)
+    np.testing.assert_allclose(b0.travel, km / 25 * 60 + 15)
     # Building 2 at (0, 0.6): 0.6 km, walked at 1.24 m/s, or 1.0 m/s by residents over 60.
     b2 = street[street.building == 2]
     expected = np.where(b2.group == "elderly", 0.6 / 3.6 * 60, 0.6 / 4.46 * 60)

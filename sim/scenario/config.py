@@ -437,6 +437,23 @@ class AuditConfig:
 
 
 @dataclass(frozen=True)
+class StaffingConfig:
+    """[staffing]."""
+
+    fte_hours_per_week: float
+    review_minutes: float
+    back_office_minutes: float
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> StaffingConfig:
+        return cls(
+            fte_hours_per_week=_frozen(values['fte_hours_per_week']),
+            review_minutes=_frozen(values['review_minutes']),
+            back_office_minutes=_frozen(values['back_office_minutes']),
+        )
+
+
+@dataclass(frozen=True)
 class SwitchesConfig:
     """[switches]."""
 
@@ -618,6 +635,7 @@ class ScenarioConfig:
     authority: Mapping[str, Any]
     handoff: HandoffConfig
     audit: AuditConfig
+    staffing: StaffingConfig
     switches: SwitchesConfig
     adapt: AdaptConfig
     complaints: ComplaintsConfig
@@ -643,6 +661,7 @@ class ScenarioConfig:
             authority=_frozen(values['authority']),
             handoff=HandoffConfig.of(values['handoff']),
             audit=AuditConfig.of(values['audit']),
+            staffing=StaffingConfig.of(values['staffing']),
             switches=SwitchesConfig.of(values['switches']),
             adapt=AdaptConfig.of(values['adapt']),
             complaints=ComplaintsConfig.of(values['complaints']),
