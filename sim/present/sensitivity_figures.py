@@ -97,8 +97,13 @@ def _sobol(r, outcome: str, t: Callable[..., str]) -> Figure | None:
     for ax, reform in zip(axes, r.study.reforms):
         part = table[table["reform"] == reform].reset_index(drop=True)
         y = np.arange(len(part))
-        ax.barh(y - 0.18, part["S1"], 0.34, xerr=part["S1_conf"], color=PALETTE[0], label="S1", capsize=2)
-        ax.barh(y + 0.18, part["ST"], 0.34, xerr=part["ST_conf"], color=PALETTE[1], label="ST", capsize=2)
+        for shift, index, colour in ((-0.18, "S1", PALETTE[0]), (0.18, "ST", PALETTE[1])):
+            sure = part[f"{index}_resolved"].astype(bool).to_numpy()
+            for keep, look in ((sure, {"label": index}),
+                               (~sure, {"label": f"{index}, {t('unresolved')}", "alpha": 0.35, "hatch": "///"})):
+                if keep.any():
+                    ax.barh(y[keep] + shift, part[index][keep], 0.34, xerr=part[f"{index}_conf"][keep], color=colour,
+                            capsize=2, **look)
         ax.set_yticks(y, [_short(a) for a in part["assumption"]], fontsize=7)
         ax.invert_yaxis()
         ax.set_xlabel(t("index"))

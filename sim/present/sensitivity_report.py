@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+from sim.measure.facts import load_facts
 from sim.present.labels import METRICS, value_text
 from sim.present.text import columns, section, text
 from sim.present.report import text_table, write_documents
@@ -45,29 +46,47 @@ def _phrase(key: str, lang: str) -> str:
     return m.phrase(lang) if m else f"`{key}`"
 
 
+def percent(share: float, wins: int, n: int) -> str:
+    """A share of worlds in whole percent that never reads 0% or 100% unless it is exactly that."""
+    if wins in (0, n):
+        return f"{wins / n:.0%}"
+    return ">99%" if share > 0.995 else "<1%" if share < 0.005 else f"{share:.0%}"
+
+
+def sentence(lang: str, reform: str, base: str, phrase: str, row, box) -> str:
+    """The verdict of one reform on one outcome in words, right at 0% and 100% and without a box."""
+    t = section("sensitivity", lang)
+    n, wins, ties = int(row.worlds), int(row.wins), int(row.ties)
+    losing = n - wins - ties
+    names = {"reform": reform, "base": base, "phrase": phrase, "n": n, "low": f"{row.low:.0%}",
+             "high": f"{row.high:.0%}"}
+    if wins == n:
+        return t("every", **names)
+    if ties == n:
+        return t("all_tie", **names)
+    if losing == n:
+        return t("never_wins", **names)
+    if box is not None and box.limits:
+        rest = t("loses_when", cond=condition(box, lang), cov=box.coverage, n=box.losing, dens=box.density)
+    elif losing == 0:
+        rest = t("never")
+    elif losing == 1:
+        rest = t("loses_once")
+    else:
+        rest = t("no_box", n=losing)
+    if ties:
+        rest += t("ties", k=ties)
+    if wins == 0:
+        return t("no_wins", rest=rest, **names)
+    return t("sentence", share=percent(row.share, wins, n), rest=rest, **names)
+
+
 def sentences(r) -> list[str]:
-    t = section("sensitivity", r.lang)
     names = policy_names(r)
     boxes = {(b.reform, b.outcome): b for b in r.boxes}
-    out = []
-    for row in r.verdicts[r.verdicts["group"] == "all"].itertuples():
-        losing = row.worlds - row.wins - row.ties
-        box = boxes.get((row.reform, row.outcome))
-        if box is not None and box.limits:
-            rest = t("loses_when", cond=condition(box, r.lang), cov=box.coverage, n=box.losing,
-                                          dens=box.density)
-        elif losing == 0:
-            rest = t("never")
-        elif losing == row.worlds:
-            rest = t("always")
-        else:
-            rest = t("no_box", n=losing)
-        if row.ties:
-            rest += t("ties", k=row.ties)
-        out.append(t("sentence", reform=names[row.reform], base=names[r.study.baseline],
-                                        phrase=_phrase(row.outcome, r.lang), share=row.share, low=row.low,
-                                        high=row.high, rest=rest))
-    return out
+    return [sentence(r.lang, names[row.reform], names[r.study.baseline], _phrase(row.outcome, r.lang), row,
+                     boxes.get((row.reform, row.outcome)))
+            for row in r.verdicts[r.verdicts["group"] == "all"].itertuples()]
 
 
 def verdict_table(r) -> tuple[list[str], list[list[str]]]:
@@ -79,25 +98,52 @@ def verdict_table(r) -> tuple[list[str], list[list[str]]]:
     for row in r.verdicts[r.verdicts["group"] == "all"].itertuples():
         m = METRICS.get(row.outcome)
         other = facts.loc[(row.reform, row.outcome)] if (row.reform, row.outcome) in facts.index else None
-        rows.append([names[row.reform], outcome_label(row.outcome, r.lang), _share(t, row.share, row.low, row.high,
-                                                                                   row.worlds),
-                     _share(t, other["share"], other["low"], other["high"], other["worlds"]) if other is not None
-                     else "—",
+        rows.append([names[row.reform], outcome_label(row.outcome, r.lang),
+                     _share(t, row.share, row.wins, row.low, row.high, row.worlds),
+                     _share(t, other["share"], other["wins"], other["low"], other["high"], other["worlds"])
+                     if other is not None else "—",
                      value_text(row.median_diff, m.unit, r.lang, diff=True, signed=True) if m
                      else f"{row.median_diff:+.3g}"])
     return header, rows
 
 
-def _share(t: Callable[..., str], share, low, high, n) -> str:
+def _share(t: Callable[..., str], share, wins, low, high, n) -> str:
     if not n or not math.isfinite(share):
         return "n/a"
-    return t("share", share=share, low=low, high=high, n=int(n))
+    return t("share", share=percent(share, int(wins), int(n)), low=f"{low:.0%}", high=f"{high:.0%}", n=int(n))
+
+
+def fact_rows(worlds, lang: str) -> list[list[str]]:
+    """Per published fact: its tolerance, the baseline's figure over the worlds (median, lowest to
+    highest) and in how many worlds it lies within the tolerance, so a reader sees which fact rejects them."""
+    rows = []
+    for f in load_facts():
+        values = worlds[f"fact.{f.name}"].dropna().astype(float)
+        passed = int(worlds[f"fact.{f.name}.ok"].fillna(False).astype(bool).sum())
+
+        def shown(v: float) -> str:
+            return value_text(v, "share", lang, with_unit=True) if f.unit == "share" else f"{v:.1f}"
+
+        label = (f.label_zh if lang == "zh" else f.label) + ("" if f.unit == "share" else f" ({f.unit})")
+        spread = f"{shown(values.median())} ({shown(values.min())} – {shown(values.max())})" if len(values) else "n/a"
+        rows.append([label, f"{shown(f.low)} – {shown(f.high)}", spread, f"{passed} / {len(worlds)}"])
+    return rows
 
 
 def terminal(r) -> str:
     """What `python -m sim sensitivity` prints: the verdict table and its sentences."""
     header, rows = verdict_table(r)
-    return text_table(text("sensitivity.verdicts", r.lang), header, rows) + "\n\n" + "\n".join(f"- {s}" for s in sentences(r))
+    out = text_table(text("sensitivity.verdicts", r.lang), header, rows)
+    if r.facts is None:
+        judged = r.worlds[r.worlds["design"] == "verdicts"]
+        out += "\n\n" + text_table(facts_title(judged, r.lang), columns("sensitivity.fact_cols", r.lang),
+                                    fact_rows(judged, r.lang))
+    return out + "\n\n" + "\n".join(f"- {s}" for s in sentences(r))
+
+
+def facts_title(worlds, lang: str) -> str:
+    ok = int(worlds["facts_ok"].fillna(False).astype(bool).sum())
+    return text("sensitivity.facts_on", lang, ok=ok, n=len(worlds)) + ("" if ok else " " + text("sensitivity.facts_none", lang))
 
 
 def blocks(r, figures: list) -> list[tuple]:
@@ -120,8 +166,9 @@ def blocks(r, figures: list) -> list[tuple]:
         ("h2", t("verdicts")), ("table", *verdict_table(r)), ("p", t("verdict_note")),
     ]
     if r.facts is None:
-        judged = r.worlds[r.worlds["design"] == "verdicts"]["facts_ok"]
-        out.append(("p", t("facts_on", ok=int(judged.fillna(False).astype(bool).sum()), n=len(judged))))
+        judged = r.worlds[r.worlds["design"] == "verdicts"]
+        out += [("p", facts_title(judged, r.lang)), ("table", columns("sensitivity.fact_cols", r.lang),
+                                                    fact_rows(judged, r.lang))]
     else:
         out.append(("p", t("facts_off", why=r.facts)))
     out.append(("ul", sentences(r)))
@@ -131,9 +178,11 @@ def blocks(r, figures: list) -> list[tuple]:
     out.append(("table", columns("sensitivity.box_cols", r.lang), rows) if rows else ("p", t("no_boxes")))
     out += [("h2", t("morris")), ("table", columns("sensitivity.morris_cols", r.lang), _morris_rows(r))]
     if len(r.sobol):
-        out += [("h2", t("sobol")), ("table", columns("sensitivity.sobol_cols", r.lang), [
-            [names[x.reform], outcome_label(x.outcome, r.lang), f"`{x.assumption}`",
-             f"{_num(x.S1)} ± {_num(x.S1_conf)}", f"{_num(x.ST)} ± {_num(x.ST_conf)}"] for x in r.sobol.itertuples()])]
+        out += [("h2", t("sobol")), ("p", t("sobol_note", n=s.samples)),
+                ("table", columns("sensitivity.sobol_cols", r.lang), [
+                    [names[x.reform], outcome_label(x.outcome, r.lang), f"`{x.assumption}`",
+                     sobol_text(x.S1, x.S1_conf, x.S1_resolved, r.lang),
+                     sobol_text(x.ST, x.ST_conf, x.ST_resolved, r.lang)] for x in r.sobol.itertuples()])]
     out += [("h2", t("figures"))] + [("figure", f) for f in figures]
     base = r.plan.scenarios[s.baseline]
     out += [("h2", t("space")), ("table", columns("sensitivity.space_cols", r.lang, base=names[s.baseline]),
@@ -142,6 +191,12 @@ def blocks(r, figures: list) -> list[tuple]:
     out += [("h2", t("reproduce")), ("p", f"`{command}`"), ("p", t("files")),
             ("p", t("seeds", seed=s.seed, seeds=", ".join(map(str, r.plan.seeds))))]
     return out
+
+
+def sobol_text(index: float, half_width: float, resolved: bool, lang: str) -> str:
+    """'0.42 ± 0.08', or 'not resolved (0.12 ± 0.30)' when the interval is wider than the index."""
+    figure = f"{_num(index)} ± {_num(half_width)}"
+    return figure if resolved else text("sensitivity.unresolved", lang, figure=figure)
 
 
 def _morris_rows(r) -> list[list[str]]:

@@ -55,18 +55,30 @@ def sobol_design(ranges: list[Range], samples: int, seed: int) -> np.ndarray:
     return sobol.sample(problem(ranges), samples, calc_second_order=False, scramble=True, seed=seed)
 
 
+def resolved(index, half_width) -> np.ndarray:
+    """An index is resolved when its whole 95% interval is narrower than the index itself (half-width
+    at most half the index): it is then known to within a factor of three and is clearly above 0.
+    A wider interval says the design's N is too small to tell, not that the assumption is unimportant."""
+    index, half_width = np.asarray(index, float), np.asarray(half_width, float)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(index) & np.isfinite(half_width) & (index > 0) & (2 * half_width <= index)
+
+
 def sobol_indices(ranges: list[Range], y: np.ndarray, seed: int) -> pd.DataFrame:
-    """First-order S1 and total-order ST of each assumption with their 95% bootstrap half-widths."""
+    """First-order S1 and total-order ST of each assumption with their 95% bootstrap half-widths,
+    and whether each is resolved (`resolved`)."""
     from SALib.analyze import sobol
 
     names = [r.key for r in ranges]
     if not np.isfinite(y).all() or np.var(y) == 0:
         nan = np.full(len(names), np.nan)
-        return pd.DataFrame({"assumption": names, "S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan})
-    found = sobol.analyze(problem(ranges), np.asarray(y, float), calc_second_order=False, conf_level=CONF,
-                          num_resamples=RESAMPLES, seed=seed)
-    return pd.DataFrame({"assumption": names, "S1": found["S1"], "S1_conf": found["S1_conf"], "ST": found["ST"],
-                         "ST_conf": found["ST_conf"]})
+        found = {"S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan}
+    else:
+        found = sobol.analyze(problem(ranges), np.asarray(y, float), calc_second_order=False, conf_level=CONF,
+                              num_resamples=RESAMPLES, seed=seed)
+    return pd.DataFrame({"assumption": names, "S1": found["S1"], "S1_conf": found["S1_conf"],
+                         "S1_resolved": resolved(found["S1"], found["S1_conf"]), "ST": found["ST"],
+                         "ST_conf": found["ST_conf"], "ST_resolved": resolved(found["ST"], found["ST_conf"])})
 
 
 def latin_design(ranges: list[Range], worlds: int, seed: int) -> np.ndarray:

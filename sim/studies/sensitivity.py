@@ -40,7 +40,7 @@ from sim.runs.robustness import Box, losing_box, verdicts
 from sim.runs.runner import (RunLog, Task, default_workers, is_finished, read_run, replicate_seeds, run_folder,
                              run_tasks, runs_table)
 from sim.scenario.files import Scenario, load
-from sim.scenario.ranges import Range
+from sim.scenario.ranges import Range, value_at
 from sim.studies.experiment_file import MAX_RUNS
 from sim.studies.sensitivity_file import Study, load_study
 
@@ -123,6 +123,7 @@ def build(path: str | Path, seed: int | None = None, max_runs: int = MAX_RUNS) -
                                                                f"this one has {runs:,} ({worlds:,} worlds)")
     for sc in scenarios.values():
         check(sc)
+    _facts_comparable(study, scenarios[study.baseline])
     designs = {"morris": gsa.morris_design(ranges, study.trajectories, study.levels, study.seed)}
     if sobol_ranges:
         designs["sobol"] = gsa.sobol_design(sobol_ranges, study.samples, study.seed + 1)
@@ -145,6 +146,17 @@ def build(path: str | Path, seed: int | None = None, max_runs: int = MAX_RUNS) -
     for t in first.values():
         load(t.scenario, list(t.overrides))  # each policy's first world of each design: a fault shows before any run
     return Plan(study, scenarios, ranges, sobol_ranges, designs, seeds, tasks)
+
+
+def _facts_comparable(study: Study, baseline: Scenario) -> None:
+    """A facts filter on a cut-down territory would be empty by construction: refuse it."""
+    scale = value_at(baseline.values, "territory.scale")
+    if study.facts and scale != 1:
+        raise ScenarioError(study.path, "verdicts.facts", f"false when territory.scale is {scale:g}: the published "
+                                                          "facts describe the whole street, and a scaled territory "
+                                                          "keeps every window, so its queues, errands and visitors "
+                                                          "per window cannot match them (run at scale 1 with fewer "
+                                                          "weeks instead)")
 
 
 def world_label(design: str, world: int, policy: str) -> str:
@@ -274,7 +286,7 @@ def analyse(plan: Plan, out: Path, lang: str, log: RunLog, started: datetime, co
             runs[o.key] = math.nan  # a key no run produced: every figure is missing (said in the report)
     worlds = _worlds(plan)
     facts, why = _facts(plan, out, worlds)
-    worlds["facts_ok"] = facts
+    worlds = pd.concat([worlds, facts], axis=1)
     diffs = _differences(runs, study)
     morris, sobol = _indices(plan, diffs)
     better = {o.key: o.better for o in study.outcomes}
@@ -297,27 +309,34 @@ def _worlds(plan: Plan) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)
 
 
-def _facts(plan: Plan, out: Path, worlds: pd.DataFrame) -> tuple[pd.Series, str | None]:
-    """Per world: do the baseline's runs reproduce the published facts within their tolerances?"""
-    nan = pd.Series([None] * len(worlds), index=worlds.index, dtype=object)
+def _facts(plan: Plan, out: Path, worlds: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Per world and published fact: the baseline's figure (mean over its replicates) and whether it
+    lies within the fact's tolerance (`fact.<name>`, `fact.<name>.ok`); `facts_ok` when every fact
+    holds. None where a baseline run of the world is missing. With the reason when there is no filter."""
     if not plan.study.facts:
-        return nan, "not asked for (verdicts.facts = true asks for it)"
-    try:
-        from sim.measure.facts import check_facts
-    except ImportError:
-        return nan, "this version has no published-facts checks (sim.measure.facts)"
+        return pd.DataFrame({"facts_ok": [None] * len(worlds)}, index=worlds.index, dtype=object), \
+            "not asked for (verdicts.facts = true asks for it)"
+    from sim.measure.facts import figure, load_facts
+
     base = plan.study.baseline
     by_label: dict[str, list] = {}
     for t in plan.tasks:
         if t.label.endswith(f"-{base}"):
             by_label.setdefault(t.label, []).append(t)
-    ok = []
+    facts = load_facts()
+    rows = []
     for design, world in zip(worlds["design"], worlds["world"]):
         read = [read_run(out, t)[0] for t in by_label[world_label(design, world, base)]]
-        metrics = [m for m in read if m is not None]
-        ok.append(None if len(metrics) < len(read) else
-                  all(check.passed for m in metrics for check in check_facts(m)))
-    return pd.Series(ok, index=worlds.index, dtype=object), None
+        row: dict = {}
+        for f in facts:
+            values = [figure(m, f.metric) if m is not None else None for m in read]
+            value = None if any(v is None for v in values) else float(np.mean(values))
+            row[f"fact.{f.name}"] = value
+            row[f"fact.{f.name}.ok"] = None if value is None else bool(f.low <= value <= f.high)
+        oks = [row[f"fact.{f.name}.ok"] for f in facts]
+        row["facts_ok"] = None if any(o is None for o in oks) else all(oks)
+        rows.append(row)
+    return pd.DataFrame(rows, index=worlds.index, dtype=object), None
 
 
 def _differences(runs: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -352,7 +371,8 @@ def _indices(plan: Plan, diffs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
                 (morris if design == "morris" else sobol).append(found)
     return (pd.concat(morris, ignore_index=True),
             pd.concat(sobol, ignore_index=True) if sobol else pd.DataFrame(
-                columns=["reform", "outcome", "assumption", "S1", "S1_conf", "ST", "ST_conf"]))
+                columns=["reform", "outcome", "assumption", "S1", "S1_conf", "S1_resolved", "ST", "ST_conf",
+                         "ST_resolved"]))
 
 
 def _morris(plan: Plan, y: np.ndarray) -> pd.DataFrame:
