@@ -171,8 +171,8 @@ class Comparison:
         return self._cells.get((label, metric))
 
 
-def diff(value: float, real: bool = True) -> dict:
-    return {"diff": value, "real": real, "mean": value}
+def diff(value: float, real: bool = True, negligible: bool = False) -> dict:
+    return {"diff": value, "real": real, "negligible": negligible, "mean": value}
 
 
 def test_a_companion_explains_a_figure_that_moves_the_other_way():
@@ -187,7 +187,9 @@ def test_a_companion_explains_a_figure_that_moves_the_other_way():
                            ("reform", "in_person_radius_km.mean"): diff(-2.0)})
     unclear = Comparison({("reform", "service_radius_km.mean"): diff(+0.4, real=False),
                           ("reform", "in_person_radius_km.mean"): diff(-2.0)})
-    assert companions(same_way) == [] and companions(unclear) == []
+    negligible = Comparison({("reform", "service_radius_km.mean"): diff(+0.01, negligible=True),
+                             ("reform", "in_person_radius_km.mean"): diff(-2.0)})
+    assert companions(same_way) == [] and companions(unclear) == [] and companions(negligible) == []
     assert "网办" in companions(Comparison(flip._cells, lang="zh"))[0]
 
 

@@ -2,6 +2,7 @@
 on analytic functions, a small study that writes every output file and resumes after a kill
 running each run once, and one clear line for a bad design file."""
 
+import collections
 import json
 import subprocess
 import sys
@@ -178,7 +179,65 @@ def test_the_study_writes_every_output_file(resumed):
     assert len(morris) == 2 * 4 and morris["mu_star"].notna().all()
     report = (out / "report.md").read_text()
     assert "Dachang beats Centralised on the mean time from need to done of finished requests in" in report
+    worlds = pd.read_csv(out / "worlds.csv")
+    from sim.measure.facts import load_facts
+    for f in load_facts():  # each fact judged in each world, and counted in the report
+        assert worlds[f"fact.{f.name}.ok"].notna().all()
+        passed = int(worlds.loc[worlds["design"] == "verdicts", f"fact.{f.name}.ok"].astype(bool).sum())
+        assert f"| {f.label} ({f.unit}) |" in report or f"| {f.label} |" in report
+        assert f"| {passed} / 10 |" in report
+    assert "Worlds within tolerance" in report and "Worlds within tolerance" in done.stdout
     assert "Dachang" in done.stdout and "Beats Centralised" in done.stdout
+
+
+def test_a_facts_filter_on_a_scaled_territory_is_refused_in_one_line(tmp_path, capsys):
+    path = tmp_path / "scaled.toml"
+    path.write_text(STUDY.read_text().replace('set = { "run.weeks" = 2', 'set = { "territory.scale" = 0.5, "run.weeks" = 2')
+                    .replace('"tiny.toml"', f'"{(STUDY.parent / "tiny.toml").as_posix()}"')
+                    .replace('"tiny_dachang.toml"', f'"{(STUDY.parent / "tiny_dachang.toml").as_posix()}"'))
+    assert main(["sensitivity", str(path), "--plan"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "verdicts.facts" in err[0] and "territory.scale is 0.5" in err[0], err
+    assert main(["sensitivity", str(path.parent / "no_facts.toml"), "--plan"]) == 2  # (not found: a line too)
+    path.write_text(path.read_text().replace("facts = true", "facts = false"))
+    assert main(["sensitivity", str(path), "--plan"]) == 0
+
+
+def test_a_sobol_index_is_resolved_only_when_its_interval_is_narrower_than_itself():
+    assert list(gsa.resolved([0.5, 0.5, 0.05, -0.1, np.nan], [0.2, 0.3, 0.2, 0.05, 0.1])) == \
+        [True, False, False, False, False]
+
+
+Row = collections.namedtuple("Row", "worlds wins ties share low high")
+
+
+def _verdict(wins: int, ties: int = 0, n: int = 60, box=None, lang: str = "en") -> str:
+    from statsmodels.stats.proportion import proportion_confint
+
+    from sim.present.sensitivity_report import sentence
+
+    low, high = proportion_confint(wins, n, method="wilson")
+    return sentence(lang, "Dachang", "Centralised", "staff", Row(n, wins, ties, wins / n, low, high), box)
+
+
+def test_verdict_sentences_read_right_at_none_all_and_without_a_box():
+    from sim.runs.robustness import Box
+
+    assert _verdict(60) == ("Dachang beats Centralised on staff in every one of the 60 sampled worlds (95% interval "
+                            "of the share 94%–100%): no plausible world was found where it does not.")
+    assert _verdict(0).startswith("Dachang never beats Centralised on staff: it does worse in all 60 sampled worlds")
+    assert "give exactly the same staff in all 60" in _verdict(0, ties=60)
+    assert _verdict(0, ties=20).startswith("Dachang beats Centralised on staff in none of the 60 sampled worlds")
+    assert "in 98% of plausible worlds" in _verdict(59) and "a single sampled world" in _verdict(59)
+    assert "in >99% of plausible worlds" in _verdict(199, n=200) and "in <1% of" in _verdict(1, n=200)
+    assert "exactly the same figure, and it never does worse" in _verdict(50, ties=10)
+    assert "does worse in 20 worlds, scattered" in _verdict(40)
+    box = Box("dachang", "staff", {"staff.community.error_rate": (0.05, None)}, 0.8, 0.9, 0.2, 20)
+    assert "it loses mainly when `staff.community.error_rate` ≥ 0.05 (this box holds 80% of the 20" in \
+        _verdict(40, box=box)
+    for args in ((60,), (0,), (0, 60), (0, 20), (59,), (40,), (50, 10)):
+        zh = _verdict(*args, lang="zh")
+        assert "{" not in zh and "Dachang" in zh and "Centralised" in zh
 
 
 @pytest.mark.parametrize("text, words", [

@@ -100,3 +100,49 @@ def test_survey_detection_counts_replicates_where_one_survey_calls_it_real():
     assert got["survey_margin"] == pytest.approx(Z95 * math.sqrt(2) * 0.02)
     assert got["power"] == pytest.approx(detection_power(0.10, math.sqrt(2) * 0.02))
     assert got["respondents"] == 400
+
+
+# ---- negligible differences ----------------------------------------------------------------------
+
+def test_every_headline_figure_has_a_negligible_threshold_with_its_reason():
+    from sim.present.labels import HEADLINE
+    from sim.runs.negligible import thresholds
+
+    assert {m.key for m in HEADLINE} == set(thresholds())
+    assert all(v > 0 for v in thresholds().values())
+
+
+def test_a_clear_difference_inside_its_threshold_is_negligible_and_a_wider_one_is_not():
+    key = "latency_counting_open_days.unfinished_share"  # threshold 0.001: 0.1 percentage point
+    tiny = [("base", r, "ok", 0.0) for r in range(3)] + [("b", r, "ok", v) for r, v in enumerate([3e-4, 4e-4, 5e-4])]
+    large = [("c", r, "ok", v) for r, v in enumerate([0.010, 0.012, 0.014])]
+    straddles = [("d", r, "ok", v) for r, v in enumerate([1.0e-3, 1.2e-3, 1.4e-3])]  # real, reaches past 0.001
+    runs = runs_table(tiny + large + straddles).rename(columns={"x": key})
+    table = summarise(runs, [key], ["base", "b", "c", "d"]).set_index("label")
+    assert table.loc["b", "real"] and table.loc["b", "negligible"]
+    assert table.loc["c", "real"] and not table.loc["c", "negligible"]
+    assert table.loc["d", "real"] and not table.loc["d", "negligible"]
+    assert not table.loc["base", "negligible"]
+    # a figure without a threshold keeps every real difference
+    other = summarise(runs_table(tiny), ["x"], ["base", "b"]).set_index("label")
+    assert other.loc["b", "real"] and not other.loc["b", "negligible"]
+
+
+def test_a_negligible_difference_shows_its_digits_and_no_star():
+    from sim.present.report import diff_text
+
+    assert diff_text(3, 4e-4, 1e-4, True, "share", "en", negligible=True) == "+0.04 [+0.03, +0.05] ≈"
+    assert diff_text(3, 4e-4, 1e-4, True, "share", "en") == "+0.04 [+0.03, +0.05] *"
+    assert diff_text(3, 0.4, 0.1, True, "days", "en") == "+0.40 [+0.30, +0.50] *"
+    assert diff_text(3, -0.0031, 0.01, False, "days", "en") == "−0.003 [−0.013, +0.007]"
+    assert diff_text(3, 0.0, 0.0, False, "km", "en") == "+0.00 [+0.00, +0.00]"
+
+
+def test_a_bad_threshold_file_is_one_clear_error(tmp_path):
+    from sim.errors import ScenarioError
+    from sim.runs.negligible import thresholds
+
+    path = tmp_path / "negligible.toml"
+    path.write_text('[thresholds]\n"latency_days.mean" = { threshold = -1, why = "x" }\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"thresholds\.latency_days\.mean: .*a number >= 0"):
+        thresholds(path)

@@ -20,6 +20,7 @@ from sim.runs.effects import lookup
 from sim.present.figures import LINE_STYLES, PALETTE, STYLE, FigureFile, save
 from sim.present.fonts import rc
 from sim.present.labels import metric_label
+from sim.present.reading import finding
 from sim.present.text import section
 
 COLUMNS = 4  # panels per row of an interaction plot
@@ -64,7 +65,7 @@ def _main_effects(r) -> Figure:
             for level, base in bases.items():
                 k = levels.index(level)
                 diff = lookup(r.effects, metric, "difference", factor, level)
-                verdict = "" if diff is None or not info.better else info.verdict(diff["estimate"], bool(diff["real"]))
+                verdict = "" if diff is None or not info.better else info.verdict(diff["estimate"], finding(diff))
                 half = _value(diff, "half_width") * scale
                 ax.errorbar(k, means[k], yerr=half if math.isfinite(half) else None, fmt="o", capsize=4,
                             color=VERDICT[verdict], zorder=3)

@@ -17,6 +17,7 @@ from scipy.stats import t as student
 
 from sim.runs.effects import lookup
 from sim.present.labels import METRICS, Metric, metric_label, value_text
+from sim.present.reading import finding
 from sim.present.report import diff_text, mean_text, text_table, write_documents
 from sim.present.text import columns, section, text
 from sim.runs.stats import LEVEL
@@ -60,7 +61,8 @@ def _mean(row, metric: Metric, lang: str) -> str:
 
 def _diff(row, metric: Metric, lang: str) -> str:
     return text("words.na", lang) if row is None else \
-        diff_text(row["n"], row["estimate"], row["half_width"], bool(row["real"]), metric.unit, lang)
+        diff_text(row["n"], row["estimate"], row["half_width"], bool(row["real"]), metric.unit, lang,
+                  negligible=bool(row["negligible"]))
 
 
 # ---- tables ------------------------------------------------------------------------------------------
@@ -82,7 +84,7 @@ def differences_table(r) -> tuple[str, list[str], list[list[str]], list[list[str
         metric = metric_of(m)
         cells = [_row(r, m, "difference", f, lv) for f, lv, _ in columns]
         rows.append([metric_label(metric, r.lang, diff=True)] + [_diff(c, metric, r.lang) for c in cells])
-        marks.append([""] + ["" if c is None or not metric.better else metric.verdict(c["estimate"], bool(c["real"]))
+        marks.append([""] + ["" if c is None or not metric.better else metric.verdict(c["estimate"], finding(c))
                              for c in cells])
     header = [text("words.metric", r.lang)] + [t("diff_head", factor=f, level=lv, base=b) for f, lv, b in columns]
     return t("diff_title"), header, rows, marks
@@ -160,7 +162,7 @@ def _items(r, metric: Metric, rows: dict) -> str:
 
 def _worth_saying(row, metric: Metric) -> bool:
     """A real effect that does not round to nothing where it is written (the tables still show it)."""
-    return row is not None and bool(row["real"]) and \
+    return row is not None and finding(row) and \
         float(value_text(abs(row["estimate"]), metric.unit, diff=True)) != 0
 
 

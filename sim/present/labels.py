@@ -68,6 +68,7 @@ HEADLINE = (
 )
 METRICS = {m.key: m for m in HEADLINE}
 
+MAX_DECIMALS = 6
 DECIMALS = {"km": 2, "days": 2, "trips": 2, "hours": 3, "hours_r": 2, "per1000": 1, "fte": 1, "share": 1}  # shares are written as percentages
 
 
@@ -85,17 +86,29 @@ def metric_label(metric: Metric, lang: str, diff: bool = False) -> str:
 
 
 def value_text(value: float | None, unit: str, lang: str = "en", *, diff: bool = False, signed: bool = False,
-               with_unit: bool = False) -> str:
+               with_unit: bool = False, decimals: int | None = None) -> str:
     """A figure as readers expect it: shares as percentages, differences of shares in points."""
     if value is None or not math.isfinite(value):
         return text("words.na", lang)
-    decimals = DECIMALS[unit]
+    decimals = DECIMALS[unit] if decimals is None else decimals
     scaled = round(value * 100 if unit == "share" else value, decimals) + 0.0
     number = (f"{scaled:+.{decimals}f}" if signed else f"{scaled:.{decimals}f}").replace("-", "−")
     symbol = unit_text(unit, lang, diff)
     if not with_unit or not symbol:
         return number
     return number + ("" if symbol == "%" or lang == "zh" else " ") + symbol
+
+
+def decimals_for(unit: str, *values: float) -> int:
+    """The unit's decimals, or more where a value would round to 0: every nonzero figure shows its
+    first significant digit (so a tiny difference never reads +0.0)."""
+    scale = 100 if unit == "share" else 1
+    out = DECIMALS[unit]
+    for v in values:
+        v = abs(v * scale) if v is not None and math.isfinite(v) else 0.0
+        if 0 < v and round(v, out) == 0:
+            out = min(MAX_DECIMALS, max(out, -math.floor(math.log10(v))))
+    return out
 
 
 def scenario_name(meta: dict, lang: str, short: bool = False) -> str:

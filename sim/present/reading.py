@@ -27,18 +27,24 @@ COMPANIONS = (
 )
 
 
+def finding(cell) -> bool:
+    """A difference worth reading as one: real (its interval excludes 0) and not negligible."""
+    return bool(cell["real"]) and not bool(cell["negligible"])
+
+
 def findings(c) -> list[tuple[str, list[str]]]:
-    """Per scenario against the baseline: one sentence per real change, then what did not change."""
+    """Per scenario against the baseline: one sentence per real change, then what did not change and
+    what changed by too little to matter (sim.runs.negligible)."""
     t, base = section("reading", c.lang), c.labels[0]
     out = []
     for label in c.labels[1:]:
-        changes, unchanged = [], []
+        changes, unchanged, negligible = [], [], []
         for key in FINDINGS:
             row, metric = c.cell(label, key), METRICS[key]
             if row is None or not math.isfinite(row["diff_half_width"]):
                 continue
-            if not row["real"]:
-                unchanged.append(metric.phrase(c.lang))
+            if not row["real"] or row["negligible"]:
+                (negligible if row["real"] else unchanged).append(metric.phrase(c.lang))
                 continue
             lower = row["diff"] < 0
             low, high = (-row["diff_high"], -row["diff_low"]) if lower else (row["diff_low"], row["diff_high"])
@@ -51,6 +57,8 @@ def findings(c) -> list[tuple[str, list[str]]]:
                 high=value_text(high, metric.unit, c.lang, diff=True, with_unit=True), judgement=t(judgement)))
         if unchanged:
             changes.append(t("none", phrases=t("and").join(unchanged)))
+        if negligible:
+            changes.append(t("negligible", phrases=t("and").join(negligible)))
         if changes:
             out.append((t("lead", name=c.names[label], base=c.names[base]), changes))
     return out
@@ -135,7 +143,7 @@ def companions(c) -> list[str]:
     for label in c.labels[1:]:
         for first, second, why in COMPANIONS:
             a, b = c.cell(label, first), c.cell(label, second)
-            if a is None or b is None or not (a["real"] and b["real"]) or (a["diff"] > 0) == (b["diff"] > 0):
+            if a is None or b is None or not (finding(a) and finding(b)) or (a["diff"] > 0) == (b["diff"] > 0):
                 continue
             out.append(t("flip", name=c.names[label], a=METRICS[first].phrase(c.lang),
                          b=METRICS[second].phrase(c.lang), a_dir=t("up" if a["diff"] > 0 else "down"),

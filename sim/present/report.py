@@ -13,9 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sim.measure.facts import load_facts
-from sim.present.labels import HEADLINE, METRICS, metric_label, pad, scenario_name, value_text, width
+from sim.present.labels import (HEADLINE, METRICS, decimals_for, metric_label, pad, scenario_name, value_text,
+                                width)
 from sim.measure.metrics import BAND_LABELS
-from sim.present.reading import caveats, companions, findings, left_behind, survey_notes
+from sim.present.reading import caveats, companions, finding, findings, left_behind, survey_notes
 from sim.present.text import columns, section, text
 from sim.scenario.config import config
 
@@ -81,8 +82,8 @@ def diff_table(c) -> tuple[str, list[str], list[list[str]]]:
 
 
 def diff_marks(c) -> list[list[str]]:
-    """For each cell of `diff_table`: 'better', 'worse' or '' (no real difference)."""
-    return [[""] + ["" if cell is None else m.verdict(cell["diff"], bool(cell["real"])) for cell in cells]
+    """For each cell of `diff_table`: 'better', 'worse' or '' (no real difference, or a negligible one)."""
+    return [[""] + ["" if cell is None else m.verdict(cell["diff"], finding(cell)) for cell in cells]
             for m, cells in _rows(c, c.labels[1:])]
 
 
@@ -92,7 +93,8 @@ def _mean_text(cell, unit: str, lang: str) -> str:
 
 def _diff_text(cell, unit: str, lang: str) -> str:
     return text("words.na", lang) if cell is None else \
-        diff_text(cell["diff_n"], cell["diff"], cell["diff_half_width"], bool(cell["real"]), unit, lang)
+        diff_text(cell["diff_n"], cell["diff"], cell["diff_half_width"], bool(cell["real"]), unit, lang,
+                  negligible=bool(cell["negligible"]))
 
 
 def mean_text(n: int, mean: float, half_width: float, unit: str, lang: str) -> str:
@@ -103,15 +105,20 @@ def mean_text(n: int, mean: float, half_width: float, unit: str, lang: str) -> s
     return written if not math.isfinite(half_width) else f"{written} ± {value_text(half_width, unit, lang, diff=True)}"
 
 
-def diff_text(n: int, diff: float, half_width: float, real: bool, unit: str, lang: str) -> str:
-    """'+0.40 [+0.10, +0.70] *': a difference, its 95% interval, and * when the interval excludes 0."""
+def diff_text(n: int, diff: float, half_width: float, real: bool, unit: str, lang: str,
+              negligible: bool = False) -> str:
+    """'+0.40 [+0.10, +0.70] *': a difference, its 95% interval, and * when the interval excludes 0,
+    or ≈ when it is real but negligible (sim.runs.negligible). Digits enough that no nonzero figure
+    reads as 0."""
     if n == 0:
         return text("words.na", lang)
-    written = value_text(diff, unit, lang, diff=True, signed=True)
-    if not math.isfinite(half_width):
+    ends = (diff - half_width, diff + half_width) if math.isfinite(half_width) else ()
+    digits = decimals_for(unit, diff, *ends)
+    written = value_text(diff, unit, lang, diff=True, signed=True, decimals=digits)
+    if not ends:
         return written
-    low, high = (value_text(v, unit, lang, diff=True, signed=True) for v in (diff - half_width, diff + half_width))
-    return f"{written} [{low}, {high}]" + (" *" if real else "")
+    low, high = (value_text(v, unit, lang, diff=True, signed=True, decimals=digits) for v in ends)
+    return f"{written} [{low}, {high}]" + (" ≈" if real and negligible else " *" if real else "")
 
 
 def text_table(title: str, header: list[str], rows: list[list[str]]) -> str:

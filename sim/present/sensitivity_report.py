@@ -50,7 +50,7 @@ def percent(share: float, wins: int, n: int) -> str:
     """A share of worlds in whole percent that never reads 0% or 100% unless it is exactly that."""
     if wins in (0, n):
         return f"{wins / n:.0%}"
-    return ">99%" if share > 0.995 else "<1%" if share < 0.005 else f"{share:.0%}"
+    return ">99%" if share >= 0.995 else "<1%" if share <= 0.005 else f"{share:.0%}"
 
 
 def sentence(lang: str, reform: str, base: str, phrase: str, row, box) -> str:

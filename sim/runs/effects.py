@@ -24,10 +24,11 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from sim.runs.negligible import is_negligible
 from sim.runs.stats import Interval, interval
 
 EFFECT_COLUMNS = ("metric", "kind", "factor", "level", "base", "factor_b", "level_b", "base_b",
-                  "n", "estimate", "half_width", "low", "high", "real")
+                  "n", "estimate", "half_width", "low", "high", "real", "negligible")
 
 Key = tuple[str, ...]
 
@@ -43,8 +44,8 @@ def effects(runs: pd.DataFrame, factors: dict[str, list[str]], metrics: Iterable
     for metric in metrics:
         values = replicate_values(runs, list(factors), metric)
         refs = references(values.keys(), factors)
-        rows += [(metric, *row) for row in main_effects(values, factors, refs)]
-        rows += [(metric, *row) for row in interactions(values, factors, refs)]
+        rows += [(metric, *row, _negligible(metric, row)) for row in main_effects(values, factors, refs)]
+        rows += [(metric, *row, _negligible(metric, row)) for row in interactions(values, factors, refs)]
     return pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
 
 
@@ -128,6 +129,12 @@ def _mean(arrays: list[np.ndarray]) -> Interval:
     if not arrays:
         return interval([])
     return interval(np.mean(np.stack(arrays), axis=0))
+
+
+def _negligible(metric: str, row: tuple) -> bool | None:
+    """A real effect whose whole interval lies within the metric's threshold (sim.runs.negligible)."""
+    *_, low, high, real = row
+    return None if real is None else bool(real) and is_negligible(metric, low, high)
 
 
 def _figures(i: Interval, compared: bool = True) -> tuple:

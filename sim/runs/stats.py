@@ -16,11 +16,12 @@ import pandas as pd
 from scipy.stats import norm, t
 
 from sim.measure.survey import Z95
+from sim.runs.negligible import is_negligible
 
 LEVEL = 0.95
 POWER = 0.8
 SUMMARY_COLUMNS = ("label", "name", "metric", "n", "mean", "half_width", "low", "high",
-                   "diff_n", "diff", "diff_half_width", "diff_low", "diff_high", "real")
+                   "diff_n", "diff", "diff_half_width", "diff_low", "diff_high", "real", "negligible")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def paired_difference(values, baseline) -> Interval:
 
 
 def summarise(runs: pd.DataFrame, metrics: list[str], labels: list[str]) -> pd.DataFrame:
-    """Scenario × metric table of means and paired differences against labels[0] (the baseline).
+    """Scenario × metric table of means and paired differences against labels[0] (the baseline):
+    `real` when the difference's interval excludes 0, `negligible` when it is real but the whole
+    interval lies within the metric's threshold (sim.runs.negligible).
 
     `runs` has one row per run with `label`, `name`, `replicate`, `status` and metric columns.
     """
@@ -77,8 +80,9 @@ def summarise(runs: pd.DataFrame, metrics: list[str], labels: list[str]) -> pd.D
             m = interval(wide[label])
             d = paired_difference(wide[label], wide[labels[0]]) if label != labels[0] else None
             rows.append((label, names.get(label, label), metric, m.n, m.mean, m.half_width, m.low, m.high)
-                        + ((d.n, d.mean, d.half_width, d.low, d.high, d.excludes_zero) if d else
-                           (0, math.nan, math.nan, math.nan, math.nan, False)))
+                        + ((d.n, d.mean, d.half_width, d.low, d.high, d.excludes_zero,
+                            d.excludes_zero and is_negligible(metric, d.low, d.high)) if d else
+                           (0, math.nan, math.nan, math.nan, math.nan, False, False)))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 

@@ -174,7 +174,8 @@ def summary_json(c: Comparison) -> dict:
         if row["label"] != c.labels[0]:
             cell["difference"] = {"n": row["diff_n"], "mean": clean(row["diff"]),
                                   "half_width": clean(row["diff_half_width"]), "low": clean(row["diff_low"]),
-                                  "high": clean(row["diff_high"]), "real": bool(row["real"])}
+                                  "high": clean(row["diff_high"]), "real": bool(row["real"]),
+                                  "negligible": bool(row["negligible"])}
         out.setdefault(row["metric"], {})[row["label"]] = cell
     return {
         "out": str(c.out), "baseline": c.labels[0], "replicates": c.replicates, "seeds": c.seeds,
