@@ -38,7 +38,9 @@ def findings(c) -> list[tuple[str, list[str]]]:
     t, base = section("reading", c.lang), c.labels[0]
     out = []
     for label in c.labels[1:]:
-        changes, unchanged, negligible = [], [], []
+        changes: list[str] = []
+        unchanged: list[str] = []
+        negligible: list[str] = []
         for key in FINDINGS:
             row, metric = c.cell(label, key), METRICS[key]
             if row is None or not math.isfinite(row["diff_half_width"]):

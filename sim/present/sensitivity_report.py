@@ -143,7 +143,8 @@ def terminal(r) -> str:
 
 def facts_title(worlds, lang: str) -> str:
     ok = int(worlds["facts_ok"].fillna(False).astype(bool).sum())
-    return text("sensitivity.facts_on", lang, ok=ok, n=len(worlds)) + ("" if ok else " " + text("sensitivity.facts_none", lang))
+    return " ".join([text("sensitivity.facts_on", lang, ok=ok, n=len(worlds))]
+                    + ([] if ok else [text("sensitivity.facts_none", lang)]) + [text("sensitivity.by_fact", lang)])
 
 
 def blocks(r, figures: list) -> list[tuple]:

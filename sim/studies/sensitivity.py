@@ -311,8 +311,9 @@ def _worlds(plan: Plan) -> pd.DataFrame:
 
 def _facts(plan: Plan, out: Path, worlds: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     """Per world and published fact: the baseline's figure (mean over its replicates) and whether it
-    lies within the fact's tolerance (`fact.<name>`, `fact.<name>.ok`); `facts_ok` when every fact
-    holds. None where a baseline run of the world is missing. With the reason when there is no filter."""
+    lies within the fact's tolerance (`fact.<name>`, `fact.<name>.ok`; a figure the runs did not
+    produce fails); `facts_ok` when every fact holds. None where a baseline run of the world is
+    missing. With the reason when there is no filter."""
     if not plan.study.facts:
         return pd.DataFrame({"facts_ok": [None] * len(worlds)}, index=worlds.index, dtype=object), \
             "not asked for (verdicts.facts = true asks for it)"
@@ -327,12 +328,14 @@ def _facts(plan: Plan, out: Path, worlds: pd.DataFrame) -> tuple[pd.DataFrame, s
     rows = []
     for design, world in zip(worlds["design"], worlds["world"]):
         read = [read_run(out, t)[0] for t in by_label[world_label(design, world, base)]]
+        ran = all(m is not None for m in read)
         row: dict = {}
         for f in facts:
-            values = [figure(m, f.metric) if m is not None else None for m in read]
-            value = None if any(v is None for v in values) else float(np.mean(values))
-            row[f"fact.{f.name}"] = value
-            row[f"fact.{f.name}.ok"] = None if value is None else bool(f.low <= value <= f.high)
+            values = [figure(m, f.metric) for m in read if m is not None]
+            found = [v for v in values if v is not None]
+            value = float(np.mean(found)) if ran and len(found) == len(values) else None
+            row[f"fact.{f.name}"] = value  # a figure the runs did not produce fails its fact (check_facts)
+            row[f"fact.{f.name}.ok"] = None if not ran else value is not None and bool(f.low <= value <= f.high)
         oks = [row[f"fact.{f.name}.ok"] for f in facts]
         row["facts_ok"] = None if any(o is None for o in oks) else all(oks)
         rows.append(row)
