@@ -117,3 +117,51 @@ def test_territory_command_checks_and_draws_the_example(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "6 communities" in out and "roads:" in out
     assert (tmp_path / "territory.png").stat().st_size > 10_000 and (tmp_path / "territory.svg").exists()
+
+
+def bad_hours(name, frame):
+    if name == "stations":
+        frame.loc[4, "hours"] = "mornings"
+    return frame
+
+
+def test_bad_opening_hours_are_one_clear_line(tmp_path, capsys):
+    path = defective(tmp_path, bad_hours)
+    assert main(["territory", str(path), "--out", str(tmp_path / "maps")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {path}: layer stations, feature 5, column hours: opening sessions separated by ';', "
+                   f"each 'Mon-Fri 08:30-12:00' (days, then HH:MM-HH:MM, end after start, at most 24:00), or empty "
+                   f"for the scenario's hours; got 'mornings'"]
+
+
+def test_a_station_with_shorter_hours_opens_and_serves_only_then(tmp_path):
+    """Bridge Head's station opens on weekday mornings only in the example: its window pools keep
+    those hours (the other stations the scenario's), nobody is served there in an afternoon, and
+    its residents' requests take longer than with the scenario's hours, the others' no longer."""
+    from sim.clock import DAY
+    from sim.engine.model import GovernanceModel
+    from sim.world.calendar import Calendar
+
+    def run(district):
+        sc = sim.load(SCENARIO, [f"territory.district={district}", "territory.scale=0.3", "run.weeks=8"])
+        m = GovernanceModel(sc, seed=1)
+        m.run()
+        return m, m.request_table().query("channel == 'community'")
+
+    own = run(EXAMPLE)
+    scenario_hours = run(defective(tmp_path, lambda name, frame: frame.assign(hours="") if name == "stations" else frame))
+    m = own[0]
+    bridge_head = m.territory.community_names_en.index("Bridge Head")
+    assert m.communities[bridge_head].pools["community"].calendar == Calendar.from_specs(["Mon-Fri 08:30-12:00"])
+    assert m.communities[bridge_head].pools["specialist"].calendar == Calendar.from_specs(["Mon-Fri 08:30-12:00"])
+    assert all(c.pools["community"].calendar == m.policy.hours["community"] for c in m.communities if c.index != bridge_head)
+
+    def days(table, here):
+        rows = table[(table.point == bridge_head) == here]
+        return ((rows.t_done - rows.t_need) / DAY).mean(), rows
+
+    (short, rows), (usual, usual_rows) = days(own[1], True), days(scenario_hours[1], True)
+    assert len(rows) == len(usual_rows) > 10
+    assert (rows.t_accept.dropna() % DAY <= 12 * 60).all() and (usual_rows.t_accept % DAY > 12 * 60).any()
+    assert short > usual
+    assert days(own[1], False)[0] == pytest.approx(days(scenario_hours[1], False)[0], rel=0.01)
