@@ -122,7 +122,7 @@ def build_policy(sc: Scenario, catalogue: Catalogue,
     own = {}
     for kind, specs in (point_hours or {}).items():
         distinct = list(dict.fromkeys(s for s in specs or () if s is not None))
-        if not distinct:
+        if specs is None or not distinct:
             continue
         calendars = [(hours[kind], free[kind])]
         for spec in distinct:
