@@ -165,3 +165,42 @@ def test_a_station_with_shorter_hours_opens_and_serves_only_then(tmp_path):
     assert (rows.t_accept.dropna() % DAY <= 12 * 60).all() and (usual_rows.t_accept % DAY > 12 * 60).any()
     assert short > usual
     assert days(own[1], False)[0] == pytest.approx(days(scenario_hours[1], False)[0], rel=0.01)
+
+
+def test_the_maps_of_a_district_draw_its_own_polygons_and_roads(model):
+    """The `territory` drawing and the comparison's access map both draw the district's
+    community polygons (not street rectangles) and every road segment."""
+    from types import SimpleNamespace
+
+    from matplotlib.collections import LineCollection, PatchCollection
+
+    from sim.measure.access import access_map
+    from sim.present.figures import _access_map
+    from sim.present.territory_map import territory_figure
+    from sim.present.text import section
+
+    t = model.territory
+    comparison = SimpleNamespace(labels=["a", "b"], maps={"a": access_map(model), "b": access_map(model)},
+                                 short={"a": "A", "b": "B"}, cell=lambda label, metric: None)
+    figures = [territory_figure(t, {"one": np.ones(len(t.building_xy)), "two": np.ones(len(t.building_xy))}, "t"),
+               _access_map(comparison, section("figures", "en"))]
+    polygons = [np.asarray(shape.exterior.coords) for shape in t.community_shapes]
+    for fig in figures:
+        maps = [ax for ax in fig.axes if any(isinstance(c, PatchCollection) for c in ax.collections)]
+        assert len(maps) == 2
+        for ax in maps:
+            outlines = [c for c in ax.collections if isinstance(c, PatchCollection)][-1]
+            drawn = [path.vertices for path in outlines.get_paths()]
+            assert len(drawn) == len(polygons)
+            assert all(np.allclose(d[:len(p)], p) for d, p in zip(drawn, polygons))
+            segments = sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))
+            assert segments == t.roads.graph.number_of_edges()
+
+
+def test_dingshan_posts_one_specialist_in_each_of_a_smaller_districts_communities():
+    from sim.engine.build import build_world
+    from sim.scenario.files import territory_overrides
+
+    sc = sim.load(ROOT / "scenarios" / "dingshan.toml", territory_overrides(SCENARIO) + ["territory.scale=0.02"])
+    assert sc["staff"]["specialist"]["count"] == 10
+    assert build_world(sc, 1).clusters == [[c] for c in range(6)]

@@ -232,7 +232,8 @@ def district_territory(cfg: dict, rng: np.random.Generator, where: str):
     for c, hours in zip(owner.tolist(), point_hours(stations)):
         comm_hours[c] = hours
     population = np.maximum(1, np.round(comms["population"].astype(float).to_numpy() * cfg["scale"])).astype(int)
-    notes = [f"District from {district.path.name}: {len(comms)} communities, {len(street_en)} street centres"]
+    notes = [f"District from {district.path.name}: {len(comms)} communities, {len(street_en)} street "
+             f"centre{'s' if len(street_en) > 1 else ''}"]
     own = [f"{name}'s station {'; '.join(hours)}" for name, hours in zip(comms["name"], comm_hours) if hours]
     own += [f"{name} {'; '.join(hours)}" for name, hours in zip(street_en, point_hours(centres)) if hours]
     if own:
