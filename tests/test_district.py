@@ -98,12 +98,19 @@ def missing_layer(name, frame):
     return None if name == "stations" else frame
 
 
+def half_a_window(name, frame):
+    if name == "street_centres":
+        frame["windows"] = 2.5
+    return frame
+
+
 @pytest.mark.parametrize("change, says", [
     (no_population, "community East Gate: a population > 0 (it has none)"),
     (station_outside, "layer stations, feature 2: inside a community polygon (it is outside every one)"),
     (roads_in_pieces, "roads: one connected network (it falls into 2 parts"),
     (missing_layer, "layer stations: present"),
-], ids=["no population", "station outside", "roads in pieces", "missing layer"])
+    (half_a_window, "layer street_centres, feature 1, column windows: a whole number >= 0 or empty; got 2.5"),
+], ids=["no population", "station outside", "roads in pieces", "missing layer", "half a window"])
 def test_each_defect_is_one_clear_line(tmp_path, capsys, change, says):
     path = defective(tmp_path, change)
     assert main(["territory", str(path), "--out", str(tmp_path / "maps")]) == 2
