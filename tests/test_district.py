@@ -211,3 +211,21 @@ def test_dingshan_posts_one_specialist_in_each_of_a_smaller_districts_communitie
     sc = sim.load(ROOT / "scenarios" / "dingshan.toml", territory_overrides(SCENARIO) + ["territory.scale=0.02"])
     assert sc["staff"]["specialist"]["count"] == 10
     assert build_world(sc, 1).clusters == [[c] for c in range(6)]
+
+
+def test_a_points_own_hours_take_the_weekend_sessions_when_5_plus_2_is_on():
+    from sim.world.calendar import Calendar
+    from sim.world.catalogue import load_catalogue
+    from sim.world.policy import build_policy
+
+    sc = sim.load(ROOT / "scenarios" / "centralised.toml", ["switches.weekend=true"])
+    catalogue = load_catalogue(sc["catalogue"]["file"], None, "x")
+    policy = build_policy(sc, catalogue, {"street": None, "community": [None, ("Mon 09:00-10:00",), None]})
+    weekend = Calendar.from_specs(sc["calendars"]["weekend"])
+    own = policy.calendar("community", point=1)
+    assert own == Calendar.from_specs(["Mon 09:00-10:00"]).union(weekend)
+    assert policy.calendar("community", True, 1) == own.intersect(policy.work.complement())
+    assert policy.calendar("community", point=0) == policy.calendar("community", point=2) == policy.hours["community"]
+    assert policy.calendar("street", point=0) == policy.hours["street"]
+    groups = [(hours, rows.tolist()) for hours, _, rows in policy.by_hours("community", np.array([2, 1, 0, 1]))]
+    assert groups == [(policy.hours["community"], [0, 2]), (own, [1, 3])]
