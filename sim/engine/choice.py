@@ -29,14 +29,13 @@ from sim.world.policy import DOOR
 IN_NEST = np.array([ch in DOOR for ch in CHANNELS])
 
 
-def utilities(m, rid: np.ndarray, learned_days: np.ndarray | None = None,
-              learned_trips: np.ndarray | None = None, known: np.ndarray | None = None) -> np.ndarray:
-    """V of every channel (columns in CHANNELS order) for the needs `rid`; -inf where not allowed or
-    not known (a new channel the resident has not heard of; `known`: what they heard since)."""
+def plain_utilities(m) -> np.ndarray:
+    """V of every channel (columns in CHANNELS order) for every need of `m.needs`, before what the
+    resident knows or learns: -inf where the policy does not allow the channel for the item."""
     c = m.scenario_values["choice"]
-    res, item = m.needs.resident[rid], m.needs.item[rid]
-    aware = m.aware_at_start[res] if known is None else m.aware_at_start[res] | known
-    allowed = m.allowed_channels[item] & aware
+    rid = np.arange(len(m.needs))
+    res, item = m.needs.resident, m.needs.item
+    allowed = m.allowed_channels[item]
     trips = 1 + (m.catalogue.collect[item] & (not m.policy.switches["deliver_home"]))
     community = m.travel.home_minutes("community", res)
     minutes = {"street": m.travel.home_minutes("street", res), "community": community, "terminal": community}
@@ -53,10 +52,16 @@ def utilities(m, rid: np.ndarray, learned_days: np.ndarray | None = None,
             u += np.where(m.elderly[res], c["elderly_door"], 0.0)
         else:
             u += np.where(m.literate[res], c["online_literate"], c["online_not_literate"])
-        if learned_days is not None and learned_trips is not None:
-            u += c["per_day"] * learned_days[:, j] + c["per_trip"] * learned_trips[:, j]
         v[:, j] = np.where(allowed[:, j], u, -np.inf)
     return v
+
+
+def known_utilities(m, rid: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
+    """`plain_utilities` of the needs `rid`, -inf for a new channel the resident has not heard of
+    (at the start, or since: `known`)."""
+    res = m.needs.resident[rid]
+    aware = m.aware_at_start[res] if known is None else m.aware_at_start[res] | known
+    return np.where(aware, m.plain_utilities[rid], -np.inf)
 
 
 def expected_days(m, rid: np.ndarray) -> np.ndarray:
@@ -102,12 +107,14 @@ def pick(m, v: np.ndarray, u: np.ndarray) -> np.ndarray:
 def choose_channels(m) -> np.ndarray:
     """The first channel of every need in `m.needs`, as an array of channel names."""
     rid = np.arange(len(m.needs))
-    return np.array(CHANNELS)[pick(m, utilities(m, rid), m.draws.u_choice[:, 0])]
+    return np.array(CHANNELS)[pick(m, known_utilities(m, rid), m.draws.u_choice[:, 0])]
 
 
 def choose_with_memory(m, rid: int, u: float) -> str:
     """One resident's choice for need `rid`, with what they have learned by now."""
     resident = int(m.needs.resident[rid])
     days, trips = m.memory.learned(resident, m.time)
-    v = utilities(m, np.array([rid]), days[None], trips[None], m.memory.known(resident, m.time)[None])
+    c = m.scenario_values["choice"]
+    v = known_utilities(m, np.array([rid]), m.memory.known(resident, m.time)[None])
+    v = v + (c["per_day"] * days + c["per_trip"] * trips)[None]
     return CHANNELS[int(pick(m, v, np.array([u]))[0])]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.clock import DAY, WEEK
 from sim.engine.build import build_world
-from sim.engine.choice import choose_channels, choose_with_memory
+from sim.engine.choice import choose_channels, choose_with_memory, plain_utilities
 from sim.engine.memory import Memory
 from sim.engine.network import acquaintances
 from sim.engine.first_visit import plan_first_visits
@@ -78,6 +78,7 @@ class GovernanceModel(mesa.Model):
                                      v["network"], streams["network"])
         self.memory = Memory(self.network, v["adapt"]["hearsay_weight"])
         self.aware_at_start = self._awareness(v["adapt"], streams["network"])
+        self.plain_utilities = plain_utilities(self)
         self.chosen = choose_channels(self)
         self.first_visits = plan_first_visits(self.travel, self.needs.resident, self.chosen)
         self.timing = Timing(self.policy, v["residents"], v["staff"]["specialist"]["rota_awareness"], self.employed,
