@@ -20,6 +20,9 @@ resident facing the same options chooses the same way under every policy.
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 
 from sim.clock import DAY
@@ -104,6 +107,21 @@ def pick(m, v: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum((cum < u[:, None] * cum[:, -1:]).sum(axis=1), len(CHANNELS) - 1)
 
 
+def pick_one(m, v: list[float], u: float) -> int:
+    """`pick` for one need, in plain floats: for six channels numpy's cost per call would outweigh
+    the work (tests/test_properties.py checks the two agree)."""
+    lam = m.scenario_values["choice"]["door_nest"]
+    top = max(x for x, door in zip(v, IN_NEST) if door)
+    if math.isfinite(top):
+        inclusive = top + lam * math.log(sum(math.exp((x - top) / lam) for x, door in zip(v, IN_NEST) if door))
+        w = [x / lam + (lam - 1) * inclusive / lam if door else x for x, door in zip(v, IN_NEST)]
+    else:
+        w = [-math.inf if door else x for x, door in zip(v, IN_NEST)]
+    high = max(w)
+    cum = list(itertools.accumulate(math.exp(x - high) for x in w))
+    return min(sum(c < u * cum[-1] for c in cum), len(CHANNELS) - 1)
+
+
 def choose_channels(m) -> np.ndarray:
     """The first channel of every need in `m.needs`, as an array of channel names."""
     rid = np.arange(len(m.needs))
@@ -115,6 +133,6 @@ def choose_with_memory(m, rid: int, u: float) -> str:
     resident = int(m.needs.resident[rid])
     days, trips = m.memory.learned(resident, m.time)
     c = m.scenario_values["choice"]
-    v = known_utilities(m, np.array([rid]), m.memory.known(resident, m.time)[None])
-    v = v + (c["per_day"] * days + c["per_trip"] * trips)[None]
-    return CHANNELS[int(pick(m, v, np.array([u]))[0])]
+    v = known_utilities(m, np.array([rid]), m.memory.known(resident, m.time)[None])[0]
+    v = v + (c["per_day"] * days + c["per_trip"] * trips)
+    return CHANNELS[pick_one(m, v.tolist(), u)]

@@ -53,6 +53,7 @@ class OnTheSpot:
         self.joined = np.zeros(len(order), bool)  # turned away, or chosen with memory: now in the general flow
         self._by_resident = np.argsort(self.res, kind="stable")
         self._residents = self.res[self._by_resident]
+        self._learned_at: dict[int, float] = {}  # the earliest time each resident's later needs left the plan
 
     def _windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each arrival's window pool (an index into `_pools`) and the end of its open session."""
@@ -128,10 +129,16 @@ class OnTheSpot:
 
     def learned(self, residents: list[int], t: float) -> None:
         """These residents learned something at t: their needs arising later are chosen with it,
-        so those leave the bulk plan and arise as ordinary requests."""
+        so those leave the bulk plan and arise as ordinary requests (once: a resident's needs after
+        the earliest such t have all left it)."""
         m = self.m
-        for res in residents:
-            lo, hi = np.searchsorted(self._residents, (res, res + 1))
+        residents = [res for res in residents if self._learned_at.get(res, np.inf) > t]
+        if not residents:
+            return
+        self._learned_at.update((res, t) for res in residents)
+        who = np.asarray(residents)
+        bounds = np.searchsorted(self._residents, np.stack([who, who + 1])).T.tolist()
+        for res, (lo, hi) in zip(residents, bounds):
             for k in self._by_resident[lo:hi].tolist():
                 rid = int(self.rid[k])
                 t_need = float(m.needs.t[rid])
