@@ -132,22 +132,23 @@ class OnTheSpot:
         so those leave the bulk plan and arise as ordinary requests (once: a resident's needs after
         the earliest such t have all left it)."""
         m = self.m
-        residents = [res for res in residents if self._learned_at.get(res, np.inf) > t]
+        residents = [res for res in dict.fromkeys(residents) if self._learned_at.get(res, np.inf) > t]
         if not residents:
             return
         self._learned_at.update((res, t) for res in residents)
         who = np.asarray(residents)
-        bounds = np.searchsorted(self._residents, np.stack([who, who + 1])).T.tolist()
-        for res, (lo, hi) in zip(residents, bounds):
-            for k in self._by_resident[lo:hi].tolist():
-                rid = int(self.rid[k])
-                t_need = float(m.needs.t[rid])
-                if t_need > t and not self.joined[k]:
-                    r = Request(m.flow, rid, res, int(m.needs.item[rid]), t_need)
-                    m.requests.append(r)
-                    m.open[rid] = r
-                    self.joined[k] = True
-                    m.schedule_event(r.proceed, at=t_need)
+        lo, hi = np.searchsorted(self._residents, who), np.searchsorted(self._residents, who + 1)
+        ks = self._by_resident[np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist())])]
+        rid = self.rid[ks]
+        t_need = m.needs.t[rid]
+        keep = (t_need > t) & ~self.joined[ks]
+        self.joined[ks[keep]] = True
+        for q, res, item, when in zip(rid[keep].tolist(), self.res[ks[keep]].tolist(),
+                                      m.needs.item[rid[keep]].tolist(), t_need[keep].tolist()):
+            r = Request(m.flow, q, res, item, when)
+            m.requests.append(r)
+            m.open[q] = r
+            m.schedule_event(r.proceed, at=when)
 
     def frame(self) -> pd.DataFrame:
         """Their rows of the request table, as the general flow would have left them by now."""
