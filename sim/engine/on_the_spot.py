@@ -54,6 +54,7 @@ class OnTheSpot:
         self._by_resident = np.argsort(self.res, kind="stable")
         self._residents = self.res[self._by_resident]
         self._learned_at: dict[int, float] = {}  # the earliest time each resident's later needs left the plan
+        self._planned = set(self.res.tolist())  # residents with any need in the plan
 
     def _windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each arrival's window pool (an index into `_pools`) and the end of its open session."""
@@ -132,7 +133,8 @@ class OnTheSpot:
         so those leave the bulk plan and arise as ordinary requests (once: a resident's needs after
         the earliest such t have all left it)."""
         m = self.m
-        residents = [res for res in dict.fromkeys(residents) if self._learned_at.get(res, np.inf) > t]
+        residents = [res for res in dict.fromkeys(residents)
+                     if res in self._planned and self._learned_at.get(res, np.inf) > t]
         if not residents:
             return
         self._learned_at.update((res, t) for res in residents)
