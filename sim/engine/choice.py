@@ -34,7 +34,8 @@ IN_NEST = np.array([ch in DOOR for ch in CHANNELS])
 
 def plain_utilities(m) -> np.ndarray:
     """V of every channel (columns in CHANNELS order) for every need of `m.needs`, before what the
-    resident knows or learns: -inf where the policy does not allow the channel for the item."""
+    resident knows or learns: -inf where the policy does not allow the channel for the item (and,
+    at choice time, for a new channel the resident has not heard of)."""
     c = m.scenario_values["choice"]
     rid = np.arange(len(m.needs))
     res, item = m.needs.resident, m.needs.item
@@ -57,14 +58,6 @@ def plain_utilities(m) -> np.ndarray:
             u += np.where(m.literate[res], c["online_literate"], c["online_not_literate"])
         v[:, j] = np.where(allowed[:, j], u, -np.inf)
     return v
-
-
-def known_utilities(m, rid: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
-    """`plain_utilities` of the needs `rid`, -inf for a new channel the resident has not heard of
-    (at the start, or since: `known`)."""
-    res = m.needs.resident[rid]
-    aware = m.aware_at_start[res] if known is None else m.aware_at_start[res] | known
-    return np.where(aware, m.plain_utilities[rid], -np.inf)
 
 
 def expected_days(m, rid: np.ndarray) -> np.ndarray:
@@ -124,8 +117,8 @@ def pick_one(m, v: list[float], u: float) -> int:
 
 def choose_channels(m) -> np.ndarray:
     """The first channel of every need in `m.needs`, as an array of channel names."""
-    rid = np.arange(len(m.needs))
-    return np.array(CHANNELS)[pick(m, known_utilities(m, rid), m.draws.u_choice[:, 0])]
+    known = np.where(m.aware_at_start[m.needs.resident], m.plain_utilities, -np.inf)
+    return np.array(CHANNELS)[pick(m, known, m.draws.u_choice[:, 0])]
 
 
 def choose_with_memory(m, rid: int, u: float) -> str:
@@ -133,6 +126,7 @@ def choose_with_memory(m, rid: int, u: float) -> str:
     resident = int(m.needs.resident[rid])
     days, trips = m.memory.learned(resident, m.time)
     c = m.scenario_values["choice"]
-    v = known_utilities(m, np.array([rid]), m.memory.known(resident, m.time)[None])[0]
-    v = v + (c["per_day"] * days + c["per_trip"] * trips)
-    return CHANNELS[pick_one(m, v.tolist(), u)]
+    aware = (m.aware_at_start[resident] | m.memory.known(resident, m.time)).tolist()
+    extra = (c["per_day"] * days + c["per_trip"] * trips).tolist()
+    v = [x + e if known else -math.inf for x, e, known in zip(m.plain_utilities[rid].tolist(), extra, aware)]
+    return CHANNELS[pick_one(m, v, u)]
