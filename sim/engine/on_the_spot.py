@@ -150,7 +150,7 @@ class OnTheSpot:
             r = Request(m.flow, q, res, item, when)
             m.requests.append(r)
             m.open[q] = r
-            m.schedule_event(r.proceed, at=when)
+            m.agenda.at(when, r.proceed)
 
     def frame(self) -> pd.DataFrame:
         """Their rows of the request table, as the general flow would have left them by now."""
