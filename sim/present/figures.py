@@ -79,8 +79,9 @@ def draw_all(folder: Path, c) -> list[FigureFile]:
 def save(fig: Figure, folder: Path, name: str, title: str, caption: str) -> FigureFile:
     """Title the figure and write it as PNG and SVG (the SVG without a date, so reruns match)."""
     fig.suptitle(title, fontsize=12)
-    for suffix in ("png", "svg"):
-        fig.savefig(folder / f"{name}.{suffix}", dpi=DPI, metadata={"Date": None} if suffix == "svg" else None)
+    fig.savefig(folder / f"{name}.png", dpi=DPI)
+    fig.set_layout_engine("none")  # the SVG keeps the layout the PNG's drawing worked out
+    fig.savefig(folder / f"{name}.svg", dpi=DPI, metadata={"Date": None})
     return FigureFile(name, title, caption)
 
 
@@ -111,7 +112,8 @@ def _access_map(c, t: Callable[..., str]) -> Figure | None:
         draw_geometry(ax, m.territory)
         size = 12 * m.building_pop / max(1, np.median(m.building_pop))
         scatter = ax.scatter(*m.building_xy.T, c=np.where(np.isfinite(m.access_km), m.access_km, norm.vmax),
-                             s=np.clip(size, 2, 30), cmap="YlOrRd", norm=norm, linewidths=0)
+                             s=np.clip(size, 2, 30), cmap="YlOrRd", norm=norm, linewidths=0,
+                             rasterized=True)  # thousands of buildings: an image inside the SVG
         if m.door_accepts:
             ax.scatter(*m.grid_xy.T, marker="^", s=10, c="#2c7fb8", linewidths=0)
         ax.scatter(*m.community_xy.T, marker="s", s=45, edgecolors="#08306b", linewidths=1.2,
