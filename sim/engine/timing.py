@@ -25,6 +25,14 @@ def arrival(t, session: tuple, free: tuple, employed, u, cfg: dict, where):
     return where(start == t, t, start + u * cfg["arrival_spread"] * (end - start))
 
 
+def errand_delay(act, one_way_minutes, trip, leave, cfg: dict, where):
+    """Minutes before a resident sets off: exponential (`act`, mean 1) with mean go_delay_days +
+    go_delay_per_errand_hour * errand hours, where an errand in person costs the round trip and,
+    for employed residents at a staffed point (`leave`), `leave_hours` of leave."""
+    hours = where(trip, 2 * one_way_minutes / 60, 0.0) + where(leave, cfg["leave_hours"], 0.0)
+    return act * (cfg["go_delay_days"] + cfg["go_delay_per_errand_hour"] * hours) * DAY
+
+
 class Timing:
     """Arrival times of one model's residents, from the policy's calendars and each request's draws."""
 
@@ -38,22 +46,24 @@ class Timing:
         kind = r.channel if r.channel == "terminal" else point.kind
         ready = self._rota_aware(r, ready)
         employed = self.employed[r.resident]
-        session = self.policy.calendar(kind).session(ready)
-        free = self.policy.calendar(kind, employed=True).session(ready) if employed else (math.inf, math.inf)
+        session = self.policy.calendar(kind, point=point.index).session(ready)
+        free = self.policy.calendar(kind, True, point.index).session(ready) if employed else (math.inf, math.inf)
         return arrival(ready, session, free, employed, self.spread(r), self.cfg, pick)
 
-    def arrivals(self, channel: np.ndarray, res: np.ndarray, ready: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def arrivals(self, channel: np.ndarray, point: np.ndarray, res: np.ndarray, ready: np.ndarray,
+                 u: np.ndarray) -> np.ndarray:
         """`arrival` for many trips at once, to points whose items need no specialist's day;
-        `u` is each trip's arrival-spread draw."""
+        `point` is each trip's point (of its channel's kind), `u` its arrival-spread draw."""
         out = np.empty(len(ready))
         for kind in PHYSICAL:
-            sel = channel == kind
-            if not sel.any():
+            sel = np.flatnonzero(channel == kind)
+            if not sel.size:
                 continue
-            t = ready[sel]
-            out[sel] = arrival(t, self.policy.calendar(kind).sessions(t),
-                               self.policy.calendar(kind, employed=True).sessions(t),
-                               self.employed[res[sel]], u[sel], self.cfg, np.where)
+            for hours, free, rows in self.policy.by_hours(kind, point[sel]):
+                trips = sel[rows]
+                t = ready[trips]
+                out[trips] = arrival(t, hours.sessions(t), free.sessions(t), self.employed[res[trips]], u[trips],
+                                     self.cfg, np.where)
         return out
 
     def spread(self, r) -> float:
