@@ -20,13 +20,14 @@ from sim.clock import DAY
 from sim.present.labels import app_words, scenario_name
 from sim.present.text import keys, text
 from sim.scenario.files import load
-from sim.teaching.live import AS_FILE, NONE, OFF, ON, LiveModel, policies
+from sim.errors import ScenarioError
+from sim.teaching.live import AS_FILE, NONE, OFF, ON, LiveModel, policies, specialist_range, specialists_for
 from sim.teaching.stream import SETTLED, Stream, scene
 
 SCENARIO_DIR = Path(os.environ.get("SIM_APP_SCENARIOS", "scenarios")).resolve()
 SCALE = float(os.environ.get("SIM_APP_SCALE", "0.02"))
 TEACHING_DEMAND = max(1, round(1 / SCALE))  # the cut-down street's windows then see the whole street's load
-START = (7 * 24 + 8) * 60 + 40  # a run is shown from Monday of week 2 at 08:40: the weekend's needs set off
+START = (7 * 24 + 8) * 60 + 40.0  # a run is shown from Monday of week 2 at 08:40: the weekend's needs set off
 LOG = logging.getLogger(__name__)
 QUESTIONS = [(7 * 24 + 10) * 60, (8 * 24 + 11) * 60, (12 * 24 + 11) * 60, (28 * 24 + 12) * 60]  # moments to watch
 
@@ -71,15 +72,30 @@ def build(controls: dict, until: float = START) -> LiveModel:
     return live
 
 
-def file_specialists(names: list[str]) -> dict[str, int]:
-    """Specialists each chosen policy file has: the control is shown only where they exist."""
-    out = {}
+def specialist_control(names: list[str]) -> tuple[dict[str, int], int, int]:
+    """The chosen policy files that have specialists, with their own number, and the change the
+    control may make: down to none, up to what every one of them accepts. The control is shown
+    only where it has an effect."""
+    ranges = {}
     for name in names:
         try:
-            out[name] = int(load(SCENARIO_DIR / f"{name}.toml").values["staff"]["specialist"]["count"])
-        except Exception:  # a broken file is reported by the model itself
-            out[name] = 0
-    return out
+            ranges[name] = specialist_range(SCENARIO_DIR / f"{name}.toml", SCALE)
+        except (ScenarioError, OSError):  # a broken file is reported by the model itself
+            continue
+    own = {n: r[0] for n, r in ranges.items() if r[0] > 0}
+    if not own:
+        return {}, 0, 0
+    return own, -max(own.values()), min(ranges[n][2] - c for n, c in own.items())
+
+
+def chosen(controls: dict) -> list[str]:
+    return [n for n in (controls["policy"], controls["versus"]) if n != NONE]
+
+
+def bounded(controls: dict) -> dict:
+    """The controls with the specialists' change kept within what the chosen policies accept."""
+    _, low, high = specialist_control(chosen(controls))
+    return {**controls, "specialists": min(max(controls["specialists"], low), high)}
 
 
 @solara.component_vue("live_view.vue")
@@ -128,7 +144,7 @@ def _slider(label: str, value_text: str, value, low, high, step, on_value, chang
     with solara.Div(classes=["sim-changed"] if changed else []):
         solara.Text(f"{label}: {value_text}", classes=["sim-control-label"])
         solara.v.Slider(v_model=value, min=low, max=high, step=step, on_v_model=on_value, dense=True,
-                        hide_details=True, aria_label=label)
+                        hide_details=True, attributes={"aria-label": label})
         if changed:
             solara.Text(words["changed"], classes=["sim-changed-note"])
 
@@ -154,7 +170,7 @@ def Controls(pending: dict, set_pending, applied: dict, on_apply, on_about):
     seed_ok = isinstance(pending["seed"], int)
 
     def choose(key):  # picking a model applies at once, with every pending change
-        return lambda value: (on_apply if seed_ok else set_pending)({**pending, key: value})
+        return lambda value: (on_apply if seed_ok else set_pending)(bounded({**pending, key: value}))
 
     with solara.Div(classes=["sim-sidebar"]):
         solara.Text(w["title"], classes=["sim-title"])
@@ -170,12 +186,11 @@ def Controls(pending: dict, set_pending, applied: dict, on_apply, on_about):
                 setter("load"), changed("load"), w)
         _slider(w["online"], w["online_value"].format(change=pending["online"]), pending["online"], -3, 3, 0.5,
                 setter("online"), changed("online"), w)
-        chosen = [n for n in (pending["policy"], pending["versus"]) if n != NONE]
-        counts = {n: c for n, c in file_specialists(chosen).items() if c > 0}
-        if counts:
-            low = -max(counts.values())
-            text = ", ".join(f"{named(n)} {c} → {max(0, c + pending['specialists'])}" for n, c in counts.items())
-            _slider(w["specialists"], text, pending["specialists"], low, 6, 1, setter("specialists"),
+        own, low, high = specialist_control(chosen(pending))
+        if own and low < high:
+            text = ", ".join(f"{named(n)} {c} → {specialists_for(SCENARIO_DIR / f'{n}.toml', SCALE, pending['specialists'])}"
+                             for n, c in own.items())
+            _slider(w["specialists"], text, pending["specialists"], low, high, 1, setter("specialists"),
                     changed("specialists"), w)
         switch = [(AS_FILE, w["as_file"]), (ON, w["on"]), (OFF, w["off"])]
         _select(w["weekend"], pending["weekend"], switch, setter("weekend"), changed("weekend"), w)
