@@ -48,9 +48,9 @@ def geometry(live: LiveModel) -> dict:
     """A district's own geometry, sent once per model whatever the language: each community's
     polygons and the roads by class, in screen km, simplified to about a pixel (a large district
     stays a small message). A generated layout has none: the map draws areas around its buildings."""
-    if not live.runs or live.runs[0].model.territory.community_shapes is None:
+    terr = live.runs[0].model.territory if live.runs else None
+    if terr is None or terr.community_shapes is None:
         return {}
-    terr = live.runs[0].model.territory
     orient = Orientation(terr)
     tolerance = SIMPLIFY * float(max(orient.size)) / 160
     areas = []
