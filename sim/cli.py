@@ -226,6 +226,8 @@ def cmd_territory(args) -> int:
         return 2
     territory = build_territory(cfg, spawn(scenario["run"]["seed"])["territory"], where)
     print(territory.summary())
+    for note in territory.assumptions:
+        print(f"  - {note}")
     if territory.roads is None:
         print("no roads: distances are straight lines x circuity")
     t = territory

@@ -31,10 +31,10 @@ def tiny(model: str, *more: str):
 
 
 def broken_scenario(tmp_path):
-    """Loads fine, fails when the model is built: more specialists than communities to visit."""
+    """Loads fine, fails when the model is built: a rota visiting a community the territory lacks."""
     path = tmp_path / "broken.toml"
-    path.write_text(f'extends = "{(SCENARIOS / "dingshan.toml").as_posix()}"\n[staff.specialist]\ncount = 999\n',
-                    encoding="utf-8")
+    path.write_text(f'extends = "{(SCENARIOS / "dingshan.toml").as_posix()}"\n'
+                    '[[staff.specialist.rota]]\ncommunities = ["Nowhere"]\n', encoding="utf-8")
     return path
 
 
@@ -77,7 +77,7 @@ def test_runner_records_a_failure_lets_the_others_finish_and_resumes(tmp_path):
     tasks = tasks_for(tmp_path)
     log = run_tasks(tasks, out, workers=1, progress=False)
     assert log.ran == 3 and log.skipped == 0 and list(log.failed) == ["broken__r0"]
-    assert "at most" in log.failed["broken__r0"]
+    assert "'Nowhere' is not one" in log.failed["broken__r0"]
     error = json.loads((run_folder(out, tasks[2]) / "error.json").read_text())
     assert "ScenarioError" in error["error"] and "Traceback" in error["traceback"]
     assert not (run_folder(out, tasks[2]) / "metrics.json").exists()
@@ -120,7 +120,7 @@ def test_a_scenario_that_cannot_be_built_is_refused_before_anything_runs(tmp_pat
     done = cli("compare", SCENARIOS / "centralised.toml", broken_scenario(tmp_path), "--out", out,
                *[a for s in TINY for a in ("--set", s)])
     assert done.returncode == 2 and done.stderr.count("\n") == 1
-    assert "broken.toml: staff.specialist.count: at most" in done.stderr
+    assert "broken.toml: staff.specialist.rota[0].communities: names of communities" in done.stderr
     assert not out.exists()
 
 

@@ -98,12 +98,19 @@ def missing_layer(name, frame):
     return None if name == "stations" else frame
 
 
+def half_a_window(name, frame):
+    if name == "street_centres":
+        frame["windows"] = 2.5
+    return frame
+
+
 @pytest.mark.parametrize("change, says", [
     (no_population, "community East Gate: a population > 0 (it has none)"),
     (station_outside, "layer stations, feature 2: inside a community polygon (it is outside every one)"),
     (roads_in_pieces, "roads: one connected network (it falls into 2 parts"),
     (missing_layer, "layer stations: present"),
-], ids=["no population", "station outside", "roads in pieces", "missing layer"])
+    (half_a_window, "layer street_centres, feature 1, column windows: a whole number >= 0 or empty; got 2.5"),
+], ids=["no population", "station outside", "roads in pieces", "missing layer", "half a window"])
 def test_each_defect_is_one_clear_line(tmp_path, capsys, change, says):
     path = defective(tmp_path, change)
     assert main(["territory", str(path), "--out", str(tmp_path / "maps")]) == 2
@@ -117,3 +124,108 @@ def test_territory_command_checks_and_draws_the_example(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "6 communities" in out and "roads:" in out
     assert (tmp_path / "territory.png").stat().st_size > 10_000 and (tmp_path / "territory.svg").exists()
+
+
+def bad_hours(name, frame):
+    if name == "stations":
+        frame.loc[4, "hours"] = "mornings"
+    return frame
+
+
+def test_bad_opening_hours_are_one_clear_line(tmp_path, capsys):
+    path = defective(tmp_path, bad_hours)
+    assert main(["territory", str(path), "--out", str(tmp_path / "maps")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {path}: layer stations, feature 5, column hours: opening sessions separated by ';', "
+                   f"each 'Mon-Fri 08:30-12:00' (days, then HH:MM-HH:MM, end after start, at most 24:00), or empty "
+                   f"for the scenario's hours; got 'mornings'"]
+
+
+def test_a_station_with_shorter_hours_opens_and_serves_only_then(tmp_path):
+    """Bridge Head's station opens on weekday mornings only in the example: its window pools keep
+    those hours (the other stations the scenario's), nobody is served there in an afternoon, and
+    its residents' requests take longer than with the scenario's hours, the others' no longer."""
+    from sim.clock import DAY
+    from sim.engine.model import GovernanceModel
+    from sim.world.calendar import Calendar
+
+    def run(district):
+        sc = sim.load(SCENARIO, [f"territory.district={district}", "territory.scale=0.3", "run.weeks=8"])
+        m = GovernanceModel(sc, seed=1)
+        m.run()
+        return m, m.request_table().query("channel == 'community'")
+
+    own = run(EXAMPLE)
+    scenario_hours = run(defective(tmp_path, lambda name, frame: frame.assign(hours="") if name == "stations" else frame))
+    m = own[0]
+    bridge_head = m.territory.community_names_en.index("Bridge Head")
+    assert m.communities[bridge_head].pools["community"].calendar == Calendar.from_specs(["Mon-Fri 08:30-12:00"])
+    assert m.communities[bridge_head].pools["specialist"].calendar == Calendar.from_specs(["Mon-Fri 08:30-12:00"])
+    assert all(c.pools["community"].calendar == m.policy.hours["community"] for c in m.communities if c.index != bridge_head)
+
+    def days(table, here):
+        rows = table[(table.point == bridge_head) == here]
+        return ((rows.t_done - rows.t_need) / DAY).mean(), rows
+
+    (short, rows), (usual, usual_rows) = days(own[1], True), days(scenario_hours[1], True)
+    assert len(rows) == len(usual_rows) > 10
+    assert (rows.t_accept.dropna() % DAY <= 12 * 60).all() and (usual_rows.t_accept % DAY > 12 * 60).any()
+    assert short > usual
+    assert days(own[1], False)[0] == pytest.approx(days(scenario_hours[1], False)[0], rel=0.01)
+
+
+def test_the_maps_of_a_district_draw_its_own_polygons_and_roads(model):
+    """The `territory` drawing and the comparison's access map both draw the district's
+    community polygons (not street rectangles) and every road segment."""
+    from types import SimpleNamespace
+
+    from matplotlib.collections import LineCollection, PatchCollection
+
+    from sim.measure.access import access_map
+    from sim.present.figures import _access_map
+    from sim.present.territory_map import territory_figure
+    from sim.present.text import section
+
+    t = model.territory
+    comparison = SimpleNamespace(labels=["a", "b"], maps={"a": access_map(model), "b": access_map(model)},
+                                 short={"a": "A", "b": "B"}, cell=lambda label, metric: None)
+    figures = [territory_figure(t, {"one": np.ones(len(t.building_xy)), "two": np.ones(len(t.building_xy))}, "t"),
+               _access_map(comparison, section("figures", "en"))]
+    polygons = [np.asarray(shape.exterior.coords) for shape in t.community_shapes]
+    for fig in figures:
+        maps = [ax for ax in fig.axes if any(isinstance(c, PatchCollection) for c in ax.collections)]
+        assert len(maps) == 2
+        for ax in maps:
+            outlines = [c for c in ax.collections if isinstance(c, PatchCollection)][-1]
+            drawn = [path.vertices for path in outlines.get_paths()]
+            assert len(drawn) == len(polygons)
+            assert all(np.allclose(d[:len(p)], p) for d, p in zip(drawn, polygons))
+            segments = sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))
+            assert segments == t.roads.graph.number_of_edges()
+
+
+def test_dingshan_posts_one_specialist_in_each_of_a_smaller_districts_communities():
+    from sim.engine.build import build_world
+    from sim.scenario.files import territory_overrides
+
+    sc = sim.load(ROOT / "scenarios" / "dingshan.toml", territory_overrides(SCENARIO) + ["territory.scale=0.02"])
+    assert sc["staff"]["specialist"]["count"] == 10
+    assert build_world(sc, 1).clusters == [[c] for c in range(6)]
+
+
+def test_a_points_own_hours_take_the_weekend_sessions_when_5_plus_2_is_on():
+    from sim.world.calendar import Calendar
+    from sim.world.catalogue import load_catalogue
+    from sim.world.policy import build_policy
+
+    sc = sim.load(ROOT / "scenarios" / "centralised.toml", ["switches.weekend=true"])
+    catalogue = load_catalogue(sc["catalogue"]["file"], None, "x")
+    policy = build_policy(sc, catalogue, {"street": None, "community": [None, ("Mon 09:00-10:00",), None]})
+    weekend = Calendar.from_specs(sc["calendars"]["weekend"])
+    own = policy.calendar("community", point=1)
+    assert own == Calendar.from_specs(["Mon 09:00-10:00"]).union(weekend)
+    assert policy.calendar("community", True, 1) == own.intersect(policy.work.complement())
+    assert policy.calendar("community", point=0) == policy.calendar("community", point=2) == policy.hours["community"]
+    assert policy.calendar("street", point=0) == policy.hours["street"]
+    groups = [(hours, rows.tolist()) for hours, _, rows in policy.by_hours("community", np.array([2, 1, 0, 1]))]
+    assert groups == [(policy.hours["community"], [0, 2]), (own, [1, 3])]

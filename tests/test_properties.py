@@ -271,7 +271,7 @@ def test_one_request_and_array_forms_of_travel_and_timing_agree(tmp_path, values
     assert minutes.tolist() == [travel.minutes_to(r, model.service_points(c)[p]) for c, r, p in zip(channel, res, point)]
 
     ready = np.array(data.draw(st.lists(st.floats(0, 30 * 1440), min_size=k, max_size=k)))
-    arrivals = timing.arrivals(channel, res, ready, model.draws.spread[rid, 0])
+    arrivals = timing.arrivals(channel, point, res, ready, model.draws.spread[rid, 0])
     for j in range(k):
         r = Request(model.flow, int(rid[j]), int(res[j]), int(needs.item[rid[j]]), 0.0)
         r.channel, r.point = str(channel[j]), int(point[j])

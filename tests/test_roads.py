@@ -45,12 +45,36 @@ def test_distances_along_the_roads_are_networkx_shortest_paths():
     assert paired.km == pytest.approx(legs.km[np.arange(len(xy)), np.arange(len(xy))[::-1]])
 
 
-def test_a_point_off_the_road_walks_straight_to_its_nearest_junction():
+def test_a_point_off_the_road_walks_straight_to_the_nearest_road():
     roads = RoadNetwork(hand_made(), CLASSES, circuity=1.3)
     legs = roads.legs(np.array([[0.0, -0.3]]), np.array([[4.0, 0.4]]))
-    # 0.3 km to junction 0, 4 km along the main road to junction 2, 0.4 km on to the point
-    assert legs.km[0, 0] == pytest.approx(0.3 * 1.3 + 4 + 0.4 * 1.3)
-    assert legs.ride_km[0, 0] == pytest.approx((0.3 + 0.4) * 1.3 / 0.5 + 4 / 1.5)
+    # 0.3 km straight to junction 0, 4 km along the main road to junction 2, and 0.4 km on along
+    # the main road from 2 to 3, which the point stands on
+    assert legs.km[0, 0] == pytest.approx(0.3 * 1.3 + 4 + 0.4)
+    assert legs.ride_km[0, 0] == pytest.approx(0.3 * 1.3 / 0.5 + 4.4 / 1.5)
+
+
+def test_a_station_by_the_river_joins_its_own_bank_not_the_junction_across():
+    """A river between y = 0 (a lane with junctions at x = 0, 4 and 10) and y = 1 (junctions at
+    x = 0, 2, 4 and 10), bridged only at x = 10. The station at (2, 0.45) is nearest to the far
+    bank's junction (2, 1), but nearest to the near bank's lane, which it joins at (2, 0)."""
+    segments = [((0, 0), (4, 0), "lane"), ((4, 0), (10, 0), "lane"), ((0, 1), (2, 1), "lane"),
+                ((2, 1), (4, 1), "lane"), ((4, 1), (10, 1), "lane"), ((10, 0), (10, 1), "main")]
+    graph = segments_graph(segments, CLASSES, "t")
+    roads = RoadNetwork(graph, CLASSES, circuity=1.0)
+    station = np.array([[2.0, 0.45]])
+    junctions = np.array(list(graph.nodes))
+    assert tuple(junctions[np.hypot(*(junctions - station).T).argmin()]) == (2, 1)
+    homes = np.array([[1.0, -0.1], [6.0, 0.2], [3.0, 1.1]])
+    legs = roads.legs(homes, station)
+    # along the near bank (the first home on the station's own lane); the far bank round by the bridge
+    expected = [0.1 + 1 + 0.45, 0.2 + 2 + 2 + 0.45, 0.1 + 7 + 1 + 8 + 0.45]
+    assert legs.km[:, 0] == pytest.approx(expected)
+    lane, main = 1 / CLASSES["lane"].walk, 1 / CLASSES["main"].walk
+    assert legs.walk_km[:, 0] == pytest.approx([0.55 + 1 * lane, 0.65 + 4 * lane, 0.55 + 15 * lane + 1 * main])
+    paired = roads.legs_paired(homes, np.repeat(station, 3, axis=0))
+    for name in ("km", "walk_km", "ride_km"):
+        assert getattr(paired, name) == pytest.approx(getattr(legs, name)[:, 0])
 
 
 def lattice(bridges: tuple[float, ...] | None) -> RoadNetwork:

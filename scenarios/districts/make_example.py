@@ -6,7 +6,8 @@ river crossed by one bridge. Not a real place; it shows the layers a planner's o
 example.gpkg holds the layers communities, street_centres, stations, buildings and roads in
 CGCS2000 / 3-degree Gauss-Kruger CM 120E (EPSG:4549, metres; the CRS of Nanjing's survey
 maps); example.osm holds the same roads as an OpenStreetMap extract in lon/lat, the form a
-planner downloads from OpenStreetMap. Same seed, same layers.
+planner downloads from OpenStreetMap. Points may carry their own `windows` and `hours`: here
+Bridge Head's station opens on weekday mornings only. Same seed, same layers.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ COMMUNITIES = [
     ("Bridge Head", "桥头社区", (2.0, 2.6, 4.0, 4.0), 5_000, 0.27),
     ("Far Hill", "远山社区", (4.0, 2.6, 6.0, 4.0), 3_000, 0.34),
 ]
-STATIONS = [(1.0, 1.3, 2), (3.2, 1.5, 2), (5.0, 1.2, 2), (1.0, 3.3, 1), (3.2, 3.2, 1), (5.2, 3.4, 1)]
-CENTRE = ("Example Street", "示例街道", (2.4, 1.0), 4)
+# x, y km, windows, opening hours (empty: the scenario's, points.community.hours)
+STATIONS = [(1.0, 1.3, 2, ""), (3.2, 1.5, 2, ""), (5.0, 1.2, 2, ""), (1.0, 3.3, 1, ""),
+            (3.2, 3.2, 1, "Mon-Fri 08:30-12:00"),  # Bridge Head: mornings only, a part-time station
+            (5.2, 3.4, 1, "")]
+CENTRE = ("Example Street", "示例街道", (2.4, 1.0), 4, "")
 
 
 def km_to_m(x: float, y: float) -> tuple[float, float]:
@@ -121,9 +125,10 @@ def main() -> None:
     geo([box(*b) for b in bounds], name=list(name), name_zh=list(name_zh), street=[CENTRE[0]] * len(name),
         population=list(pop), elderly_share=[np.nan if e is None else e for e in elderly]
         ).to_file(target, layer="communities", engine="pyogrio")
-    geo([Point(*CENTRE[2])], name=[CENTRE[0]], name_zh=[CENTRE[1]], windows=[CENTRE[3]]
+    geo([Point(*CENTRE[2])], name=[CENTRE[0]], name_zh=[CENTRE[1]], windows=[CENTRE[3]], hours=[CENTRE[4]]
         ).to_file(target, layer="street_centres", engine="pyogrio")
-    geo([Point(x, y) for x, y, _ in STATIONS], community=list(name), windows=[w for _, _, w in STATIONS]
+    x, y, windows, hours = zip(*STATIONS)
+    geo([Point(*p) for p in zip(x, y)], community=list(name), windows=list(windows), hours=list(hours)
         ).to_file(target, layer="stations", engine="pyogrio")
     points, weights = buildings(rng)
     geo(points, population=weights).to_file(target, layer="buildings", engine="pyogrio")

@@ -115,15 +115,16 @@ class GovernanceModel(mesa.Model):
         self.streets = [StreetCentre(self, i, t.street_xy[i], t.street_names_en[i], t.street_names_zh[i])
                         for i in range(len(t.street_xy))]
         for s in self.streets:
-            s.pools["street"] = WindowPool(int(world.street_windows[s.index]), pol.hours["street"], "street", self.live)
+            s.pools["street"] = WindowPool(int(world.street_windows[s.index]), pol.calendar("street", point=s.index),
+                                           "street", self.live)
         self.communities = []
         for i in range(len(t.community_xy)):
             c = CommunityStation(self, i, t.community_xy[i], t.community_names_en[i], t.community_names_zh[i],
                                  int(t.community_street[i]))
-            c.pools["community"] = WindowPool(int(world.community_windows[i]), pol.hours["community"], "community",
-                                              self.live)
-            c.pools["specialist"] = WindowPool(1, pol.hours["community"], "specialist", self.live)
-            c.pools["terminal"] = WindowPool(1, pol.calendar("terminal"), "terminal", self.live)
+            hours = pol.calendar("community", point=i)
+            c.pools["community"] = WindowPool(int(world.community_windows[i]), hours, "community", self.live)
+            c.pools["specialist"] = WindowPool(1, hours, "specialist", self.live)
+            c.pools["terminal"] = WindowPool(1, pol.calendar("terminal", point=i), "terminal", self.live)
             self.communities.append(c)
         workers = self.scenario_values["points"]["grid"]["workers_per_grid"]
         self.grid_workers = [[GridWorker(self, g) for _ in range(workers)] for g in range(len(t.grid_xy))]

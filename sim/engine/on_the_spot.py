@@ -40,7 +40,7 @@ class OnTheSpot:
         channel = m.chosen[rid]  # the staff who take it at this channel decide it
         plan = m.first_visits
         point, km, travel = plan.point[rid], plan.km[rid], plan.minutes[rid]
-        arrival = m.timing.arrivals(channel, res, m.needs.t[rid] + m.act_delays(rid, 0, channel, res) + travel,
+        arrival = m.timing.arrivals(channel, point, res, m.needs.t[rid] + m.act_delays(rid, 0, channel, res) + travel,
                                     m.draws.spread[rid, FIRST_VISIT])
         order = np.argsort(arrival, kind="stable")
         self.rid, self.res, self.channel, self.point = rid[order], res[order], channel[order], point[order]
@@ -195,7 +195,7 @@ class OnTheSpot:
         if m.policy.switches["deliver_home"]:
             delivered = add_working_days_array(t_ready, m.scenario_values["handoff"]["deliver_days"])
             return np.where(m.catalogue.collect[item], delivered, t_ready)
-        again = m.timing.arrivals(self.channel, self.res, t_ready + m.act_delays(rid, 1, self.channel, self.res)
+        again = m.timing.arrivals(self.channel, self.point, self.res, t_ready + m.act_delays(rid, 1, self.channel, self.res)
                                   + self.travel, m.draws.spread[rid, COLLECTION_TRIP])
         collected = again + m.scenario_values["catalogue"]["pickup_minutes"]
         return np.where(m.catalogue.collect[item], collected, t_ready)

@@ -9,6 +9,7 @@ read when the measured window ends, the same window as the requests'.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 from sim.clock import DAY
 
@@ -62,13 +63,13 @@ class StaffLedger:
         window; `window_days` (windows x days open) is the denominator of visitors per window a day."""
         t0, t1 = self.window
         busy = self.at_end if self.at_end is not None else self.clocks()
-        hours = self.policy.hours
+        open_minutes = cache(lambda cal: cal.minutes_open(t0, t1))  # points mostly share hours
         available = {
-            "street": sum(s.pools["street"].windows for s in self.streets) * hours["street"].minutes_open(t0, t1),
-            "community": sum(c.pools["community"].windows for c in self.communities)
-            * hours["community"].minutes_open(t0, t1),
+            "street": sum(s.pools["street"].windows * open_minutes(s.pools["street"].calendar) for s in self.streets),
+            "community": sum(c.pools["community"].windows * open_minutes(c.pools["community"].calendar)
+                             for c in self.communities),
             "specialist": len(self.specialists) * self.visit_hours.minutes_open(t0, t1),
-            "grid": sum(len(ws) for ws in self.grid_workers) * hours["grid"].minutes_open(t0, t1),
+            "grid": sum(len(ws) for ws in self.grid_workers) * self.policy.hours["grid"].minutes_open(t0, t1),
         }
         out: dict = {}
         for kind, avail in available.items():
@@ -79,9 +80,9 @@ class StaffLedger:
                 "hours_per_request": busy[kind] / 60 / requests if requests else None,
             }
         days = range(math.floor(t0 / DAY), math.ceil(t1 / DAY))
+        open_days = cache(lambda cal: sum(cal.minutes_open(d * DAY, (d + 1) * DAY) > 0 for d in days))
         for kind, points in (("street", self.streets), ("community", self.communities)):
-            open_days = sum(hours[kind].minutes_open(d * DAY, (d + 1) * DAY) > 0 for d in days)
-            out[kind]["window_days"] = sum(p.pools[kind].windows for p in points) * open_days
+            out[kind]["window_days"] = sum(p.pools[kind].windows * open_days(p.pools[kind].calendar) for p in points)
         out["specialist"]["travel_hours"] = busy["specialist_travel"] / 60
         total = sum(busy[k] for k in available) / 60
         out["hours_per_request_total"] = total / requests if requests else None
@@ -90,3 +91,4 @@ class StaffLedger:
 
 def _pool_busy(points, kind: str) -> float:
     return sum(p.pools[kind].busy for p in points)
+

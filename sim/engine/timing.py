@@ -38,22 +38,24 @@ class Timing:
         kind = r.channel if r.channel == "terminal" else point.kind
         ready = self._rota_aware(r, ready)
         employed = self.employed[r.resident]
-        session = self.policy.calendar(kind).session(ready)
-        free = self.policy.calendar(kind, employed=True).session(ready) if employed else (math.inf, math.inf)
+        session = self.policy.calendar(kind, point=point.index).session(ready)
+        free = self.policy.calendar(kind, True, point.index).session(ready) if employed else (math.inf, math.inf)
         return arrival(ready, session, free, employed, self.spread(r), self.cfg, pick)
 
-    def arrivals(self, channel: np.ndarray, res: np.ndarray, ready: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def arrivals(self, channel: np.ndarray, point: np.ndarray, res: np.ndarray, ready: np.ndarray,
+                 u: np.ndarray) -> np.ndarray:
         """`arrival` for many trips at once, to points whose items need no specialist's day;
-        `u` is each trip's arrival-spread draw."""
+        `point` is each trip's point (of its channel's kind), `u` its arrival-spread draw."""
         out = np.empty(len(ready))
         for kind in PHYSICAL:
-            sel = channel == kind
-            if not sel.any():
+            sel = np.flatnonzero(channel == kind)
+            if not sel.size:
                 continue
-            t = ready[sel]
-            out[sel] = arrival(t, self.policy.calendar(kind).sessions(t),
-                               self.policy.calendar(kind, employed=True).sessions(t),
-                               self.employed[res[sel]], u[sel], self.cfg, np.where)
+            for hours, free, rows in self.policy.by_hours(kind, point[sel]):
+                trips = sel[rows]
+                t = ready[trips]
+                out[trips] = arrival(t, hours.sessions(t), free.sessions(t), self.employed[res[trips]], u[trips],
+                                     self.cfg, np.where)
         return out
 
     def spread(self, r) -> float:

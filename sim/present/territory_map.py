@@ -15,6 +15,7 @@ from matplotlib.patches import Polygon
 
 ROAD_STYLE = {"main": ("#6d6d6d", 1.6), "street": ("#9a9a9a", 0.9), "lane": ("#b9b2a3", 0.6)}
 OTHER_ROAD = ("#a0a0a0", 0.8)
+OUTLINE = ("#3b3b3b", 1.4)  # community (or street) boundaries, drawn over the roads
 
 
 def draw_geometry(ax, territory, transform=None, fill: str | None = "#f4f1ea") -> None:
@@ -27,8 +28,10 @@ def draw_geometry(ax, territory, transform=None, fill: str | None = "#f4f1ea") -
                    for shape in territory.community_shapes for ring in getattr(shape, "geoms", [shape])]
     else:
         patches = [_rectangle(move, box) for box in territory.street_box]
-    ax.add_collection(PatchCollection(patches, facecolor=fill or "none", edgecolor="#7f7f7f", linewidth=0.8,
-                                      zorder=0 if fill else 1))
+    if fill:
+        ax.add_collection(PatchCollection(patches, facecolor=fill, edgecolor="none", zorder=0))
+    ax.add_collection(PatchCollection(patches, facecolor="none", edgecolor=OUTLINE[0], linewidth=OUTLINE[1],
+                                      zorder=1.5))
     if territory.roads is None:
         return
     graph = territory.roads.graph
@@ -39,6 +42,17 @@ def draw_geometry(ax, territory, transform=None, fill: str | None = "#f4f1ea") -
     for cls, lines in by_class.items():
         colour, width = ROAD_STYLE.get(cls, OTHER_ROAD)
         ax.add_collection(LineCollection(lines, colors=colour, linewidths=width, zorder=1))
+
+
+def label_communities(ax, territory) -> None:
+    """Each community's name inside its polygon, near its top edge (a district from files)."""
+    if territory.community_shapes is None:
+        return
+    for name, shape in zip(territory.community_names_en, territory.community_shapes):
+        x = shape.representative_point().x
+        top = shape.bounds[3] - 0.04 * (shape.bounds[3] - shape.bounds[1])
+        ax.text(x, top, name, ha="center", va="top", fontsize=7, color="#222222", zorder=5,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
 
 
 def _rectangle(move, box) -> Polygon:
@@ -60,6 +74,7 @@ def territory_figure(territory, panels: dict[str, np.ndarray], title: str) -> Fi
     scatter = None
     for ax, (name, km) in zip(axes, panels.items()):
         draw_geometry(ax, territory)
+        label_communities(ax, territory)
         size = 10 * territory.building_pop / max(1, np.median(territory.building_pop))
         scatter = ax.scatter(*territory.building_xy.T, c=np.where(np.isfinite(km), km, norm.vmax),
                              s=np.clip(size, 2, 25), cmap="YlOrRd", norm=norm, linewidths=0, zorder=2)
@@ -76,7 +91,9 @@ def territory_figure(territory, panels: dict[str, np.ndarray], title: str) -> Fi
         ax.set_ylabel("km")
     fig.colorbar(scatter, ax=list(axes), label="road km from each building", shrink=0.7)
     handles = [Line2D([], [], marker="*", ls="", ms=13, mfc="black", mec="white", label="street centre"),
-               Line2D([], [], marker="s", ls="", ms=7, mfc="#08306b", mec="white", label="community station")]
+               Line2D([], [], marker="s", ls="", ms=7, mfc="#08306b", mec="white", label="community station"),
+               Line2D([], [], color=OUTLINE[0], lw=OUTLINE[1],
+                      label="community" if territory.community_shapes is not None else "street")]
     handles += [Line2D([], [], color=c, lw=w, label=f"road: {cls}") for cls, (c, w) in ROAD_STYLE.items()
                 if territory.roads is not None and any(d["cls"] == cls for *_, d in
                                                        territory.roads.graph.edges(data=True))]

@@ -3,11 +3,15 @@ GeoJSON files named after the layers. Read with geopandas (pyogrio), geometry by
 
 Layers (columns in brackets are optional):
   communities     polygons: name, population, [name_zh, street, elderly_share]
-  street_centres  points:   name, [name_zh, windows]
-  stations        points:   [community, windows]   one community station per community
+  street_centres  points:   name, [name_zh, windows, hours]
+  stations        points:   [community, windows, hours]   one community station per community
   buildings       points:   [community, population]   residents are placed here when given
   grids           polygons: [name]   a grid workstation at each polygon's representative point
   roads           lines:    [class]   the road network, unless an OSM extract is named
+
+A point's `hours` are its own opening sessions, separated by ';', each in the scenario's
+calendar form ("Mon-Fri 08:30-12:00; Sat 09:00-12:00"); an empty cell keeps the scenario's
+hours for that kind of point. Its `windows` likewise replace the scenario's window count.
 
 Positions become km from the south-west corner of the communities, in the file's projected
 CRS or, for lon/lat, in the UTM zone geopandas estimates for them.
@@ -24,6 +28,7 @@ import numpy as np
 import pyogrio
 import shapely
 
+from sim.clock import SPEC_FORMAT, parse_spec
 from sim.errors import ScenarioError
 
 REQUIRED = {"communities": "Polygon", "street_centres": "Point", "stations": "Point"}
@@ -111,8 +116,12 @@ def problems(district: District) -> list[ScenarioError]:
     for layer in ("street_centres", "stations"):
         for i, w in enumerate(column(district[layer], "windows", None)):
             if w is not None and not (_number(w) is not None and _number(w) >= 0 and float(w).is_integer()):
-                out.append(ScenarioError(where, f"layer {layer}, feature {i + 1}", f"windows as a whole number >= 0 "
-                                                                                   f"or empty, not {w!r}"))
+                out.append(ScenarioError(where, f"layer {layer}, feature {i + 1}, column windows",
+                                         f"a whole number >= 0 or empty; got {w!r}"))
+        for i, hours in enumerate(column(district[layer], "hours", None)):
+            if _bad_hours(hours):
+                out.append(ScenarioError(where, f"layer {layer}, feature {i + 1}, column hours",
+                                         f"{HOURS_FORMAT}; got {hours!r}"[:300]))
     if "street" in comms and "name" in centres:
         for name, street in zip(comms["name"], comms["street"]):
             if street not in set(centres["name"]):
@@ -152,6 +161,31 @@ def _containing(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) -> np.ndar
     joined = gpd.sjoin(points[["geometry"]], polygons[["geometry"]], how="left", predicate="within")
     first = joined[~joined.index.duplicated(keep="first")]
     return first["index_right"].fillna(-1).astype(int).to_numpy()
+
+
+HOURS_FORMAT = f"opening sessions separated by ';', each {SPEC_FORMAT}, or empty for the scenario's hours"
+
+
+def point_hours(frame: gpd.GeoDataFrame) -> list[tuple[str, ...] | None]:
+    """Each point's own opening sessions from its `hours` column; None where it keeps the scenario's."""
+    out: list[tuple[str, ...] | None] = []
+    for value in column(frame, "hours", None):
+        parts = tuple(p.strip() for p in str(value).split(";") if p.strip()) if value is not None else ()
+        out.append(parts or None)
+    return out
+
+
+def _bad_hours(value) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, str):
+        return True
+    try:
+        for part in (p for p in value.split(";") if p.strip()):
+            parse_spec(part)
+    except ValueError:
+        return True
+    return False
 
 
 def _number(value) -> float | None:
@@ -194,8 +228,16 @@ def district_territory(cfg: dict, rng: np.random.Generator, where: str):
     comm_xy[owner] = _xy(stations)
     comm_windows = np.full(len(comms), np.nan)
     comm_windows[owner] = column(stations, "windows", np.nan)
+    comm_hours: list[tuple[str, ...] | None] = [None] * len(comms)
+    for c, hours in zip(owner.tolist(), point_hours(stations)):
+        comm_hours[c] = hours
     population = np.maximum(1, np.round(comms["population"].astype(float).to_numpy() * cfg["scale"])).astype(int)
-    notes = [f"District from {district.path.name}: {len(comms)} communities, {len(street_en)} street centres"]
+    notes = [f"District from {district.path.name}: {len(comms)} communities, {len(street_en)} street "
+             f"centre{'s' if len(street_en) > 1 else ''}"]
+    own = [f"{name}'s station {'; '.join(hours)}" for name, hours in zip(comms["name"], comm_hours) if hours]
+    own += [f"{name} {'; '.join(hours)}" for name, hours in zip(street_en, point_hours(centres)) if hours]
+    if own:
+        notes.append(f"Own opening hours (column hours): {', '.join(own)}; the other points keep points.*.hours")
 
     b_xy, b_pop, b_comm = [], [], []
     given = building_communities(district) if district["buildings"] is not None else np.full(0, -1)
@@ -234,6 +276,7 @@ def district_territory(cfg: dict, rng: np.random.Generator, where: str):
     territory = replace(
         territory, street_windows=np.array(column(centres, "windows", np.nan), float),
         community_windows=comm_windows, building_elderly=elderly[b_comm_all],
+        street_hours=tuple(point_hours(centres)), community_hours=tuple(comm_hours),
         community_shapes=list(comms.geometry))
     roads = cfg.get("roads") or {"source": "none"}
     if roads["source"] == "none" or (roads["source"] == "layout" and district["roads"] is None):

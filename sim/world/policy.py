@@ -4,7 +4,10 @@ opening hours and the switches. The engine asks this object; it never names a mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from sim.world.calendar import Calendar
 from sim.world.catalogue import Catalogue
@@ -12,6 +15,14 @@ from sim.scenario.files import Scenario
 
 PHYSICAL = ("street", "community", "terminal")  # channels that need a trip
 DOOR = ("grid", "building")  # accepted at home: no trip, zero service radius
+
+
+@dataclass(frozen=True)
+class OwnHours:
+    """Opening hours of the points of one kind where some have their own (a district file's)."""
+
+    which: np.ndarray  # per point: 0 for the kind's hours, k for calendars[k]
+    calendars: tuple[tuple[Calendar, Calendar], ...]  # (hours, hours outside job hours); [0]: the kind's
 
 
 @dataclass(frozen=True)
@@ -24,11 +35,28 @@ class Policy:
     channels: tuple[tuple[str, ...], ...]  # per item: channels a resident may use
     deciders: tuple[frozenset[str], ...]  # per item: staff kinds authorised to decide
     switches: dict[str, bool]
+    own_hours: dict[str, OwnHours] = field(default_factory=dict)  # kinds with points of their own hours
 
-    def calendar(self, kind: str, employed: bool = False) -> Calendar:
-        """Opening hours of a kind of point; for employed residents, only those outside job hours."""
+    def calendar(self, kind: str, employed: bool = False, point: int | None = None) -> Calendar:
+        """Opening hours of a kind of point (of that point, where it has its own); for employed
+        residents, only those outside job hours."""
         kind = "community" if kind == "terminal" and not self.switches["terminals"] else kind
+        own = self.own_hours.get(kind)
+        if own is not None and point is not None:
+            return own.calendars[own.which[point]][employed]
         return (self.free_hours if employed else self.hours)[kind]
+
+    def by_hours(self, kind: str, points: np.ndarray) -> Iterator[tuple[Calendar, Calendar, np.ndarray]]:
+        """The `points` (indices of points of this kind) grouped by opening hours: (hours, hours
+        outside job hours, positions in `points`) for each group."""
+        kind = "community" if kind == "terminal" and not self.switches["terminals"] else kind
+        own = self.own_hours.get(kind)
+        if own is None:
+            yield self.hours[kind], self.free_hours[kind], np.arange(len(points))
+            return
+        which = own.which[points]
+        for k in np.unique(which).tolist():
+            yield *own.calendars[k], np.flatnonzero(which == k)
 
 
 def item_level(sc: Scenario, catalogue: Catalogue, i: int) -> str:
@@ -44,7 +72,11 @@ def item_level(sc: Scenario, catalogue: Catalogue, i: int) -> str:
     return split if split in tables else "street"
 
 
-def build_policy(sc: Scenario, catalogue: Catalogue) -> Policy:
+def build_policy(sc: Scenario, catalogue: Catalogue,
+                 point_hours: dict[str, Sequence[tuple[str, ...] | None] | None] | None = None) -> Policy:
+    """The policy of a scenario; `point_hours` (kind -> per point: its own opening sessions, or
+    None) are the points' own hours where a district file gives them, with the weekend sessions
+    added when the 5+2 switch is on."""
     cals = {name: Calendar.from_specs(specs) for name, specs in sc["calendars"].items()}
 
     def union(names) -> Calendar:
@@ -87,7 +119,19 @@ def build_policy(sc: Scenario, catalogue: Catalogue) -> Policy:
         deciders.append(dec)
     work = union(sc["residents"]["work_hours"])
     free = {kind: cal.intersect(work.complement()) for kind, cal in hours.items()}
-    return Policy(hours, work, free, tuple(channels), tuple(deciders), sw)
+    own = {}
+    for kind, specs in (point_hours or {}).items():
+        distinct = list(dict.fromkeys(s for s in specs or () if s is not None))
+        if specs is None or not distinct:
+            continue
+        calendars = [(hours[kind], free[kind])]
+        for spec in distinct:
+            cal = Calendar.from_specs(spec).union(union(weekend))
+            calendars.append((cal, cal.intersect(work.complement())))
+        which = np.array([0 if s is None else distinct.index(s) + 1 for s in specs], np.int64)
+        which.setflags(write=False)
+        own[kind] = OwnHours(which, tuple(calendars))
+    return Policy(hours, work, free, tuple(channels), tuple(deciders), sw, own)
 
 
 def _available(channel: str, sc: Scenario, catalogue: Catalogue, i: int, sw: dict) -> bool:

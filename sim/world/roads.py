@@ -1,8 +1,10 @@
 """Roads: a networkx graph of road segments in km, and distances along it.
 
-A trip leaves its start in a straight line to the nearest road node (straight line x circuity,
-the short way from a door to the road), follows the shortest path along the roads, and leaves
-the road at the node nearest its end. Each road class has a walking and a riding pace relative
+A trip leaves its start in a straight line to the nearest point of the nearest road (straight
+line x circuity, the short way from a door to the road), runs along that road to either of its
+junctions, follows the shortest path along the roads, and leaves them likewise by the road
+nearest its end. Joining the nearest road rather than the nearest junction keeps a station on
+a river bank on its own bank's road when the nearest junction is across the water. Each road class has a walking and a riding pace relative
 to the resident's own speed, so three shortest paths are kept per trip: in km (the service
 radius), in walking km (km / walk factor) and in riding km (km / ride factor); dividing the
 latter two by a resident's speed gives minutes. One Dijkstra search per service point serves
@@ -20,9 +22,9 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from sim.errors import ScenarioError
 
@@ -38,6 +40,19 @@ class Legs:
     km: np.ndarray
     walk_km: np.ndarray
     ride_km: np.ndarray
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Where points join the road: their nearest edge, the km along it to each of its two
+    junctions, and the straight leg to it (km x circuity)."""
+
+    edge: np.ndarray
+    u: np.ndarray  # node index of the edge's first end
+    v: np.ndarray
+    to_u: np.ndarray  # km along the edge from the joining point to u
+    to_v: np.ndarray
+    off: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -61,15 +76,14 @@ class RoadNetwork:
         self.circuity = circuity
         nodes = list(graph.nodes)
         self.xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in nodes], float).reshape(-1, 2)
-        self._tree = cKDTree(self.xy)
         index = {n: i for i, n in enumerate(nodes)}
         u, v, km, cls = zip(*((index[a], index[b], d["km"], d["cls"]) for a, b, d in graph.edges(data=True))) \
             if graph.number_of_edges() else ((), (), (), ())
-        km = np.array(km, float)
-        walk = np.array([classes[c].walk for c in cls])
-        ride = np.array([classes[c].ride for c in cls])
-        self._weights = {name: self._matrix(np.array(u, int), np.array(v, int), w)
-                         for name, w in (("km", km), ("walk_km", km / walk), ("ride_km", km / ride))}
+        self._u, self._v, self._km = np.array(u, int), np.array(v, int), np.array(km, float)
+        self._edges = shapely.STRtree(shapely.linestrings(np.stack([self.xy[self._u], self.xy[self._v]], axis=1)))
+        self._per_km = {"km": np.ones(len(cls)), "walk_km": 1 / np.array([classes[c].walk for c in cls]),
+                        "ride_km": 1 / np.array([classes[c].ride for c in cls])}  # per edge
+        self._weights = {name: self._matrix(self._u, self._v, self._km * f) for name, f in self._per_km.items()}
         access = classes[ACCESS]
         self._access = {"km": 1.0, "walk_km": 1 / access.walk, "ride_km": 1 / access.ride}
 
@@ -85,36 +99,57 @@ class RoadNetwork:
     def km(self) -> float:
         return float(sum(d["km"] for _, _, d in self.graph.edges(data=True)))
 
-    def snap(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest road node of each point, and the straight leg to it x circuity, in km."""
-        off, node = self._tree.query(np.asarray(xy, float).reshape(-1, 2))
-        return node, off * self.circuity
+    def snap(self, xy: np.ndarray) -> Snap:
+        """Where each point joins the road: the nearest point of the nearest edge."""
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        which, nearest = self._edges.query_nearest(shapely.points(xy), all_matches=False)
+        edge = np.empty(len(xy), int)
+        edge[which] = nearest
+        u, v = self._u[edge], self._v[edge]
+        p, d = self.xy[u], self.xy[v] - self.xy[u]
+        length2 = (d ** 2).sum(axis=1)
+        t = np.clip(((xy - p) * d).sum(axis=1) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+        off = np.hypot(*(xy - p - t[:, None] * d).T) * self.circuity
+        to_u = t * self._km[edge]
+        return Snap(edge, u, v, to_u, self._km[edge] - to_u, off)
 
     def legs(self, a_xy: np.ndarray, b_xy: np.ndarray) -> Legs:
-        """Every a (N) to every b (M): (N, M) arrays; one search from each b's road node."""
-        a_node, a_off = self.snap(a_xy)
-        b_node, b_off = self.snap(b_xy)
-        sources, which = np.unique(b_node, return_inverse=True)
+        """Every a (N) to every b (M): (N, M) arrays; one search from each junction b joins by."""
+        a, b = self.snap(a_xy), self.snap(b_xy)
+        sources, which = np.unique(np.r_[b.u, b.v], return_inverse=True)
+        by_u, by_v = which[:len(b.u)], which[len(b.u):]
         out = {}
         for name, matrix in self._weights.items():
-            along = np.concatenate([block[:, a_node] for block in self._search(matrix, sources)])  # (U, N)
-            out[name] = along[which].T + (a_off[:, None] + b_off[None, :]) * self._access[name]
+            f_a, f_b = self._per_km[name][a.edge], self._per_km[name][b.edge]
+            blocks = list(self._search(matrix, sources))
+            to_a = np.minimum(np.concatenate([block[:, a.u] for block in blocks]) + a.to_u * f_a,
+                              np.concatenate([block[:, a.v] for block in blocks]) + a.to_v * f_a)  # (U, N)
+            along = np.minimum(to_a[by_u] + (b.to_u * f_b)[:, None], to_a[by_v] + (b.to_v * f_b)[:, None])
+            same = b.edge[:, None] == a.edge[None, :]
+            along = np.where(same, np.minimum(along, np.abs(b.to_u[:, None] - a.to_u[None, :]) * f_a[None, :]), along)
+            out[name] = along.T + (a.off[:, None] + b.off[None, :]) * self._access[name]
         return Legs(**out)
 
     def legs_paired(self, a_xy: np.ndarray, b_xy: np.ndarray) -> Legs:
-        """a[i] to b[i] for each i: (N,) arrays; one search from each distinct b's road node."""
-        a_node, a_off = self.snap(a_xy)
-        b_node, b_off = self.snap(b_xy)
-        sources, which = np.unique(b_node, return_inverse=True)
+        """a[i] to b[i] for each i: (N,) arrays; one search from each junction the b join by."""
+        a, b = self.snap(a_xy), self.snap(b_xy)
+        sources, which = np.unique(np.r_[b.u, b.v], return_inverse=True)
+        ends = ((which[:len(b.u)], b.to_u), (which[len(b.u):], b.to_v))
         out = {}
         for name, matrix in self._weights.items():
-            along = np.empty(len(a_node))
+            f_a, f_b = self._per_km[name][a.edge], self._per_km[name][b.edge]
+            from_end = [np.empty(len(a.u)), np.empty(len(a.u))]  # from b's ends u and v to a
             start = 0
             for block in self._search(matrix, sources):
-                mine = (which >= start) & (which < start + len(block))
-                along[mine] = block[which[mine] - start, a_node[mine]]
+                for (source, _), found in zip(ends, from_end):
+                    mine = (source >= start) & (source < start + len(block))
+                    row = source[mine] - start
+                    found[mine] = np.minimum(block[row, a.u[mine]] + a.to_u[mine] * f_a[mine],
+                                             block[row, a.v[mine]] + a.to_v[mine] * f_a[mine])
                 start += len(block)
-            out[name] = along + (a_off + b_off) * self._access[name]
+            along = np.minimum(*(found + part * f_b for (_, part), found in zip(ends, from_end)))
+            along = np.where(b.edge == a.edge, np.minimum(along, np.abs(b.to_u - a.to_u) * f_a), along)
+            out[name] = along + (a.off + b.off) * self._access[name]
         return Legs(**out)
 
     def _search(self, matrix, sources: np.ndarray):

@@ -62,6 +62,8 @@ class Territory:
     community_windows: np.ndarray | None = None  # (C,) likewise per community station (NaN: the scenario's)
     building_elderly: np.ndarray | None = None  # (B,) 60+ share where the data knows it (NaN: the scenario's)
     community_shapes: list | None = None  # (C,) shapely polygons, when the district comes from files
+    street_hours: tuple | None = None  # (S,) a street centre's own opening sessions (None: the scenario's)
+    community_hours: tuple | None = None  # (C,) likewise per community station
 
     def __post_init__(self):
         for value in vars(self).values():
