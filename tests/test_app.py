@@ -334,9 +334,10 @@ def test_a_district_from_files_is_drawn_with_its_own_geometry():
 
     m = LiveModel(policy="centralised", versus="dingshan", scenario_dir=SCENARIOS, demand=50,
                   territory=tuple(territory_overrides(DISTRICT)))
-    assert m.error is None  # Dingshan's ten specialists are brought down to the district's six communities
+    assert m.error is None  # Dingshan posts one specialist in each of the district's six communities
     terr = m.runs[0].model.territory
     assert len(m.runs[1].model.specialists) == len(terr.community_xy) == 6
+    assert specialist_range(SCENARIOS / "dingshan.toml", 0.02, tuple(territory_overrides(DISTRICT))) == (6, 0, 6)
     shapes, s = geometry(m), scene(m, "en")
     assert len(shapes["areas"]) == 6 and s["zones"] == [] and "areas" not in s["maps"][0]  # sent once, not per map
     orient = Orientation(terr)

@@ -21,7 +21,7 @@ import numpy as np
 from sim.clock import DAY
 from sim.errors import ScenarioError
 from sim.engine.model import GovernanceModel
-from sim.engine.build import check
+from sim.engine.build import build_world
 from sim.measure.metrics import IN_PERSON
 from sim.world.policy import DOOR
 from sim.scenario.files import load
@@ -76,32 +76,35 @@ SPECIALISTS_MORE = 6  # the most specialists the control adds to a policy file's
 
 
 def specialist_range(path: Path, scale: float, territory: tuple[str, ...] = ()) -> tuple[int, int, int]:
-    """The policy file's own number of specialists, and the fewest and most it accepts (of 0 to
-    its own + SPECIALISTS_MORE) on the app's territory, asked of the model's own checks: an
-    automatic rota takes at most one specialist per community, so the control never asks for
-    what the policy refuses."""
+    """How many specialists the policy file posts on the app's territory, and the fewest and most
+    the control can give it with an effect, as the model itself builds them (of 0 to the file's
+    own + SPECIALISTS_MORE): an automatic rota posts at most one per community, a listed rota
+    exactly its entries, and a count the policy refuses is never offered."""
     return _specialist_range(path, path.stat().st_mtime_ns, scale, territory)
 
 
 @functools.lru_cache(maxsize=64)
 def _specialist_range(path: Path, _version: int, scale: float, territory: tuple[str, ...]) -> tuple[int, int, int]:
-    own = int(load(path).values["staff"]["specialist"]["count"])
+    asked = int(load(path).values["staff"]["specialist"]["count"])
 
-    def accepted(count: int) -> bool:
+    def posted(count: int) -> int | None:
         try:
-            check(load(path, [*territory, f"territory.scale={scale}", f"staff.specialist.count={count}"]))
-            return True
+            scenario = load(path, [*territory, f"territory.scale={scale}", f"staff.specialist.count={count}"])
+            return len(build_world(scenario, 0).clusters)
         except ScenarioError:
-            return False
+            return None
 
-    most = next((k for k in range(own + SPECIALISTS_MORE, -1, -1) if accepted(k)), own)
-    fewest = next((k for k in range(most) if accepted(k)), most)
+    own = posted(asked) if asked else 0
+    if not own:  # none to move, or a file the model refuses (the page reports it)
+        return 0, 0, 0
+    most = max(posted(asked + SPECIALISTS_MORE) or 0, own)  # the rota posts no more than it can
+    fewest = next(k for k in range(own + 1) if k == own or posted(k) is not None)
     return own, fewest, most
 
 
 def specialists_for(path: Path, scale: float, change: int, territory: tuple[str, ...] = ()) -> int:
-    """The specialists a policy gets when the control moves its own number by `change`: a file
-    without specialists keeps none, and no file is asked for more or fewer than it accepts."""
+    """The specialists a policy gets when the control moves its number by `change`: a file
+    without specialists keeps none, and no file is asked for more or fewer than it can post."""
     own, fewest, most = specialist_range(path, scale, territory)
     return min(max(own + change, fewest), most) if own else 0
 
