@@ -252,12 +252,16 @@ MEASURED_TRAJECTORIES = 1
 
 def bench_sensitivity(base: float) -> dict:
     """Morris screening of every ranged assumption, four policies paired, Dingshan street, 13 weeks
-    (experiments/sensitivity.toml's Morris design): the first trajectory's runs timed with 2 local
-    workers, then the whole design's time extrapolated from them, beside `--plan`'s estimate."""
+    (experiments/sensitivity.toml's Morris design): the first trajectory's runs timed with 1 and 2
+    local workers and with 2 Dask workers on a LocalCluster (started before the clock), then the
+    whole design's time extrapolated from the 2-worker run, beside `--plan`'s estimate. The three
+    ways must give identical runs tables."""
     import tempfile
 
+    from distributed import LocalCluster
+
     sys.path.insert(0, str(ROOT))
-    from sim.runs.runner import run_tasks
+    from sim.runs.runner import run_tasks, runs_table
     from sim.studies.sensitivity import build, estimate_seconds
 
     plan = build(SENSITIVITY)
@@ -265,16 +269,32 @@ def bench_sensitivity(base: float) -> dict:
     per_trajectory = len(morris) // plan.study.trajectories
     timed = morris[: MEASURED_TRAJECTORIES * per_trajectory]
     estimate, _ = estimate_seconds(plan, None)
+    walls, tables, failed = {}, {}, 0
     with tempfile.TemporaryDirectory(prefix="bench-sensitivity-") as tmp:
-        start = time.perf_counter()
-        log = run_tasks(timed, Path(tmp), workers=2, progress=False)
-        wall = time.perf_counter() - start
+        def run(name: str, **how) -> None:
+            nonlocal failed
+            start = time.perf_counter()
+            log = run_tasks(timed, Path(tmp) / name, progress=False, **how)
+            walls[name] = time.perf_counter() - start
+            tables[name] = runs_table(Path(tmp) / name, timed)
+            failed += len(log.failed)
+
+        run("workers_1", workers=1)
+        run("workers_2", workers=2)
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None) as cluster:
+            run("dask_2", dask=cluster.scheduler_address)
+    wall = walls["workers_2"]
     whole = wall * len(morris) / len(timed)
     return {"design": str(SENSITIVITY.relative_to(ROOT)), "assumptions": len(plan.ranges),
             "trajectories": plan.study.trajectories, "morris_runs": len(morris), "timed_runs": len(timed),
-            "timed_wall_s": wall, "failed": len(log.failed), "runs_per_min": 60 * log.ran / wall,
+            "wall_s": walls, "failed": failed, "runs_per_min": 60 * len(timed) / wall,
+            "parallel_efficiency": walls["workers_1"] / wall / 2,
+            "dask_efficiency": walls["workers_1"] / walls["dask_2"] / 2,
+            "identical_results": all(t.equals(tables["workers_1"]) for t in tables.values()),
             "morris_minutes_extrapolated": whole / 60, "plan_estimate_minutes": estimate * len(morris) / 2 / 60,
-            "target": "Morris screening (10 trajectories, four policies) < 20 min on 2 cores",
+            "target": "Morris screening (10 trajectories, four policies) < 20 min on 2 cores; "
+                      "Dask with 2 workers gives identical runs",
             "ratio_to_machine": wall / base}
 
 

@@ -150,11 +150,11 @@ def test_the_delay_before_acting_grows_with_what_the_errand_costs():
 
 
 def test_first_choices_up_front_match_the_one_at_a_time_choice_with_nothing_learned():
-    from sim.engine.choice import pick, utilities
+    from sim.engine.choice import choose_with_memory
 
     m = sim.GovernanceModel(sim.load(SCENARIOS / "xiaoding.toml", SMALL))
     rid = np.arange(0, len(m.needs), 97)
-    one = [CHANNELS[int(pick(m, utilities(m, np.array([j])), m.draws.u_choice[[j], 0])[0])] for j in rid]
+    one = [choose_with_memory(m, int(j), float(m.draws.u_choice[j, 0])) for j in rid]
     assert one == m.chosen[rid].tolist()
     door = np.isin(m.chosen, ["grid", "building"]).mean()
     assert 0.05 < door < 0.7

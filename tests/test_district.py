@@ -229,3 +229,16 @@ def test_a_points_own_hours_take_the_weekend_sessions_when_5_plus_2_is_on():
     assert policy.calendar("street", point=0) == policy.hours["street"]
     groups = [(hours, rows.tolist()) for hours, _, rows in policy.by_hours("community", np.array([2, 1, 0, 1]))]
     assert groups == [(policy.hours["community"], [0, 2]), (own, [1, 3])]
+
+
+def test_live_and_bulk_runs_agree_on_a_district_with_its_own_hours():
+    """The bulk path's arrivals at Bridge Head's mornings-only station are the event flow's."""
+    from sim.measure.results import measure
+
+    sc = sim.load(ROOT / "scenarios" / "dachang.toml", [f"territory.district={EXAMPLE}", 'territory.preset="district"',
+                                                        "territory.scale=0.2", "run.weeks=4", "run.drain_weeks=3"])
+    bulk, live = sim.GovernanceModel(sc, 3), sim.GovernanceModel(sc, 3, live=True)
+    assert bulk.on_the_spot.mask.any()
+    bulk.run()
+    live.run()
+    assert measure(live).requests.equals(measure(bulk).requests)

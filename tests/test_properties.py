@@ -279,3 +279,24 @@ def test_one_request_and_array_forms_of_travel_and_timing_agree(tmp_path, values
         if r.channel == "community" and "community" not in deciders and "specialist" in deciders:
             continue  # residents who know the rota: the one-request form only (no such request is bulk)
         assert timing.arrival(r, model.point_of(r), float(ready[j])) == arrivals[j]
+
+    any_channel = np.array(data.draw(st.lists(st.sampled_from(CHANNELS), min_size=k, max_size=k)))
+    column = data.draw(st.integers(0, 1))
+    delays = model.act_delays(rid, column, any_channel, res)
+    assert delays.tolist() == [model.act_delay(int(q), column, str(c), int(r)) for q, c, r in zip(rid, any_channel, res)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(v=st.lists(st.one_of(st.floats(-30, 5), st.just(-math.inf)), min_size=len(CHANNELS), max_size=len(CHANNELS)),
+       u=st.floats(0, 1, exclude_max=True), lam=st.floats(0.05, 1.0))
+def test_one_need_and_array_forms_of_the_nested_logit_pick_the_same_channel(v, u, lam):
+    """A resident who has learned something chooses alone (`pick_one`), first choices in bulk (`pick`)."""
+    from types import SimpleNamespace
+
+    from sim.engine.choice import pick, pick_one
+
+    if all(x == -math.inf for x in v):
+        return  # no channel allowed: the policy check refuses such an item
+    m = SimpleNamespace(scenario_values={"choice": {"door_nest": lam}})
+    bulk = int(pick(m, np.array([v]), np.array([u]))[0])
+    assert pick_one(m, v, u) == bulk

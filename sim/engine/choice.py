@@ -20,6 +20,9 @@ resident facing the same options chooses the same way under every policy.
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 
 from sim.clock import DAY
@@ -29,14 +32,14 @@ from sim.world.policy import DOOR
 IN_NEST = np.array([ch in DOOR for ch in CHANNELS])
 
 
-def utilities(m, rid: np.ndarray, learned_days: np.ndarray | None = None,
-              learned_trips: np.ndarray | None = None, known: np.ndarray | None = None) -> np.ndarray:
-    """V of every channel (columns in CHANNELS order) for the needs `rid`; -inf where not allowed or
-    not known (a new channel the resident has not heard of; `known`: what they heard since)."""
+def plain_utilities(m) -> np.ndarray:
+    """V of every channel (columns in CHANNELS order) for every need of `m.needs`, before what the
+    resident knows or learns: -inf where the policy does not allow the channel for the item (and,
+    at choice time, for a new channel the resident has not heard of)."""
     c = m.scenario_values["choice"]
-    res, item = m.needs.resident[rid], m.needs.item[rid]
-    aware = m.aware_at_start[res] if known is None else m.aware_at_start[res] | known
-    allowed = m.allowed_channels[item] & aware
+    rid = np.arange(len(m.needs))
+    res, item = m.needs.resident, m.needs.item
+    allowed = m.allowed_channels[item]
     trips = 1 + (m.catalogue.collect[item] & (not m.policy.switches["deliver_home"]))
     community = m.travel.home_minutes("community", res)
     minutes = {"street": m.travel.home_minutes("street", res), "community": community, "terminal": community}
@@ -53,8 +56,6 @@ def utilities(m, rid: np.ndarray, learned_days: np.ndarray | None = None,
             u += np.where(m.elderly[res], c["elderly_door"], 0.0)
         else:
             u += np.where(m.literate[res], c["online_literate"], c["online_not_literate"])
-        if learned_days is not None and learned_trips is not None:
-            u += c["per_day"] * learned_days[:, j] + c["per_trip"] * learned_trips[:, j]
         v[:, j] = np.where(allowed[:, j], u, -np.inf)
     return v
 
@@ -99,15 +100,33 @@ def pick(m, v: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum((cum < u[:, None] * cum[:, -1:]).sum(axis=1), len(CHANNELS) - 1)
 
 
+def pick_one(m, v: list[float], u: float) -> int:
+    """`pick` for one need, in plain floats: for six channels numpy's cost per call would outweigh
+    the work (tests/test_properties.py checks the two agree)."""
+    lam = m.scenario_values["choice"]["door_nest"]
+    top = max(x for x, door in zip(v, IN_NEST) if door)
+    if math.isfinite(top):
+        inclusive = top + lam * math.log(sum(math.exp((x - top) / lam) for x, door in zip(v, IN_NEST) if door))
+        w = [x / lam + (lam - 1) * inclusive / lam if door else x for x, door in zip(v, IN_NEST)]
+    else:
+        w = [-math.inf if door else x for x, door in zip(v, IN_NEST)]
+    high = max(w)
+    cum = list(itertools.accumulate(math.exp(x - high) for x in w))
+    return min(sum(c < u * cum[-1] for c in cum), len(CHANNELS) - 1)
+
+
 def choose_channels(m) -> np.ndarray:
     """The first channel of every need in `m.needs`, as an array of channel names."""
-    rid = np.arange(len(m.needs))
-    return np.array(CHANNELS)[pick(m, utilities(m, rid), m.draws.u_choice[:, 0])]
+    known = np.where(m.aware_at_start[m.needs.resident], m.plain_utilities, -np.inf)
+    return np.array(CHANNELS)[pick(m, known, m.draws.u_choice[:, 0])]
 
 
 def choose_with_memory(m, rid: int, u: float) -> str:
     """One resident's choice for need `rid`, with what they have learned by now."""
     resident = int(m.needs.resident[rid])
     days, trips = m.memory.learned(resident, m.time)
-    v = utilities(m, np.array([rid]), days[None], trips[None], m.memory.known(resident, m.time)[None])
-    return CHANNELS[int(pick(m, v, np.array([u]))[0])]
+    c = m.scenario_values["choice"]
+    aware = (m.aware_at_start[resident] | m.memory.known(resident, m.time)).tolist()
+    extra = (c["per_day"] * days + c["per_trip"] * trips).tolist()
+    v = [x + e if known else -math.inf for x, e, known in zip(m.plain_utilities[rid].tolist(), extra, aware)]
+    return CHANNELS[pick_one(m, v, u)]

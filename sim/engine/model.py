@@ -18,10 +18,11 @@ import pandas as pd
 
 from sim.clock import DAY, WEEK
 from sim.engine.build import build_world
-from sim.engine.choice import choose_channels, choose_with_memory
+from sim.engine.choice import choose_channels, choose_with_memory, plain_utilities
 from sim.engine.memory import Memory
 from sim.engine.network import acquaintances
 from sim.engine.first_visit import plan_first_visits
+from sim.engine.forms import pick
 from sim.engine.flow import Flow
 from sim.engine.needs import generate_draws, generate_needs
 from sim.engine.on_the_spot import OnTheSpot
@@ -29,7 +30,7 @@ from sim.engine.requests import Request, text_column, to_frame
 from sim.engine.scheduler import Agenda, make_event_driven
 from sim.engine.staff import StaffLedger
 from sim.engine.streams import spawn
-from sim.engine.timing import Timing
+from sim.engine.timing import Timing, errand_delay
 from sim.engine.travel import Travel
 from sim.scenario.files import CHANNELS, Scenario
 from sim.world.agents import CommunityStation, GridWorker, Residents, Specialist, StreetCentre, WindowPool
@@ -77,6 +78,7 @@ class GovernanceModel(mesa.Model):
                                      v["network"], streams["network"])
         self.memory = Memory(self.network, v["adapt"]["hearsay_weight"])
         self.aware_at_start = self._awareness(v["adapt"], streams["network"])
+        self.plain_utilities = plain_utilities(self)
         self.chosen = choose_channels(self)
         self.first_visits = plan_first_visits(self.travel, self.needs.resident, self.chosen)
         self.timing = Timing(self.policy, v["residents"], v["staff"]["specialist"]["rota_awareness"], self.employed,
@@ -195,21 +197,20 @@ class GovernanceModel(mesa.Model):
 
     def act_delay(self, rid: int, column: int, channel: str, res: int) -> float:
         """Minutes before setting off: longer the more the errand costs this resident (`act_delays`)."""
-        return float(self.act_delays(np.array([rid]), column, np.array([channel]), np.array([res]))[0])
+        trip = channel in PHYSICAL
+        minutes = self.travel.minutes_by(channel, res) if trip else 0.0
+        leave = trip and channel != "terminal" and bool(self.employed[res])
+        return float(errand_delay(self.draws.act[rid, column], minutes, trip, leave, self.scenario_values["residents"], pick))
 
     def act_delays(self, rid: np.ndarray, column: int, channel: np.ndarray, res: np.ndarray) -> np.ndarray:
-        """Exponential delays with mean go_delay_days + go_delay_per_errand_hour * errand hours, where
-        an errand in person costs the round trip and, for employed residents at a staffed point, leave.
-        Column 0 is for acting on the need, column 1 for the collection trip."""
-        cfg = self.scenario_values["residents"]
+        """`act_delay` for many needs at once. Column 0 is for acting on the need, 1 for the collection trip."""
         minutes = np.zeros(len(rid))
         trip = np.isin(channel, PHYSICAL)
         if trip.any():
             to = channel[trip]
             minutes[trip] = self.travel.trips_to_points(to, res[trip], self.travel.point_indices(to, res[trip]))[1]
-        hours = np.where(trip, 2 * minutes / 60, 0.0)
-        hours += np.where(trip & (channel != "terminal") & self.employed[res], cfg["leave_hours"], 0.0)
-        return self.draws.act[rid, column] * (cfg["go_delay_days"] + cfg["go_delay_per_errand_hour"] * hours) * DAY
+        leave = trip & (channel != "terminal") & self.employed[res]
+        return errand_delay(self.draws.act[rid, column], minutes, trip, leave, self.scenario_values["residents"], np.where)
 
     # ---- points -------------------------------------------------------------------------------------
     def community_of(self, res: int) -> int:

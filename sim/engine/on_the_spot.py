@@ -53,6 +53,8 @@ class OnTheSpot:
         self.joined = np.zeros(len(order), bool)  # turned away, or chosen with memory: now in the general flow
         self._by_resident = np.argsort(self.res, kind="stable")
         self._residents = self.res[self._by_resident]
+        self._learned_at: dict[int, float] = {}  # the earliest time each resident's later needs left the plan
+        self._planned = set(self.res.tolist())  # residents with any need in the plan
 
     def _windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each arrival's window pool (an index into `_pools`) and the end of its open session."""
@@ -128,19 +130,27 @@ class OnTheSpot:
 
     def learned(self, residents: list[int], t: float) -> None:
         """These residents learned something at t: their needs arising later are chosen with it,
-        so those leave the bulk plan and arise as ordinary requests."""
+        so those leave the bulk plan and arise as ordinary requests (once: a resident's needs after
+        the earliest such t have all left it)."""
         m = self.m
-        for res in residents:
-            lo, hi = np.searchsorted(self._residents, (res, res + 1))
-            for k in self._by_resident[lo:hi].tolist():
-                rid = int(self.rid[k])
-                t_need = float(m.needs.t[rid])
-                if t_need > t and not self.joined[k]:
-                    r = Request(m.flow, rid, res, int(m.needs.item[rid]), t_need)
-                    m.requests.append(r)
-                    m.open[rid] = r
-                    self.joined[k] = True
-                    m.schedule_event(r.proceed, at=t_need)
+        residents = [res for res in dict.fromkeys(residents)
+                     if res in self._planned and self._learned_at.get(res, np.inf) > t]
+        if not residents:
+            return
+        self._learned_at.update((res, t) for res in residents)
+        who = np.asarray(residents)
+        lo, hi = np.searchsorted(self._residents, who), np.searchsorted(self._residents, who + 1)
+        ks = self._by_resident[np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist())])]
+        rid = self.rid[ks]
+        t_need = m.needs.t[rid]
+        keep = (t_need > t) & ~self.joined[ks]
+        self.joined[ks[keep]] = True
+        for q, res, item, when in zip(rid[keep].tolist(), self.res[ks[keep]].tolist(),
+                                      m.needs.item[rid[keep]].tolist(), t_need[keep].tolist()):
+            r = Request(m.flow, q, res, item, when)
+            m.requests.append(r)
+            m.open[q] = r
+            m.agenda.at(when, r.proceed)
 
     def frame(self) -> pd.DataFrame:
         """Their rows of the request table, as the general flow would have left them by now."""

@@ -91,4 +91,3 @@ class StaffLedger:
 
 def _pool_busy(points, kind: str) -> float:
     return sum(p.pools[kind].busy for p in points)
-

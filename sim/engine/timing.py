@@ -25,6 +25,14 @@ def arrival(t, session: tuple, free: tuple, employed, u, cfg: dict, where):
     return where(start == t, t, start + u * cfg["arrival_spread"] * (end - start))
 
 
+def errand_delay(act, one_way_minutes, trip, leave, cfg: dict, where):
+    """Minutes before a resident sets off: exponential (`act`, mean 1) with mean go_delay_days +
+    go_delay_per_errand_hour * errand hours, where an errand in person costs the round trip and,
+    for employed residents at a staffed point (`leave`), `leave_hours` of leave."""
+    hours = where(trip, 2 * one_way_minutes / 60, 0.0) + where(leave, cfg["leave_hours"], 0.0)
+    return act * (cfg["go_delay_days"] + cfg["go_delay_per_errand_hour"] * hours) * DAY
+
+
 class Timing:
     """Arrival times of one model's residents, from the policy's calendars and each request's draws."""
 

@@ -115,6 +115,12 @@ class Travel:
         legs = self.legs_to_points(channel, res, point)
         return legs.km, walk_or_ride(legs, self.walk_kmh[res], self.cfg, np.where)
 
+    def minutes_by(self, channel: str, res: int) -> float:
+        """One-way minutes of a resident's trip to the point of a channel (`trips_to_points` for one)."""
+        b = self.home[res]
+        legs = _at(self.km.to_streets, (b, self.street_of[b])) if channel == "street" else _at(self.km.community, b)
+        return float(walk_or_ride(legs, self.walk_kmh[res], self.cfg, pick))
+
     def minutes_between(self, station, street, res: int) -> float:
         """A resident's trip from a community station on to a street centre."""
         legs = _at(self.km.station_street, (station.index, street.index))

@@ -25,7 +25,7 @@ from sim.present.text import section, text
 from sim.clock import DAY
 from sim.measure.metrics import BAND_LABELS, COMPONENTS, GROUPS, LIFE_CIRCLES_M
 from sim.measure.survey import Z95
-from sim.present.territory_map import draw_geometry
+from sim.present.territory_map import OUTLINE, ROAD_STYLE, draw_geometry
 
 DPI = 150
 
@@ -79,8 +79,9 @@ def draw_all(folder: Path, c) -> list[FigureFile]:
 def save(fig: Figure, folder: Path, name: str, title: str, caption: str) -> FigureFile:
     """Title the figure and write it as PNG and SVG (the SVG without a date, so reruns match)."""
     fig.suptitle(title, fontsize=12)
-    for suffix in ("png", "svg"):
-        fig.savefig(folder / f"{name}.{suffix}", dpi=DPI, metadata={"Date": None} if suffix == "svg" else None)
+    fig.savefig(folder / f"{name}.png", dpi=DPI)
+    fig.set_layout_engine("none")  # the SVG keeps the layout the PNG's drawing worked out
+    fig.savefig(folder / f"{name}.svg", dpi=DPI, metadata={"Date": None})
     return FigureFile(name, title, caption)
 
 
@@ -100,7 +101,8 @@ def _access_map(c, t: Callable[..., str]) -> Figure | None:
         return None
     finite = np.concatenate([m.access_km[np.isfinite(m.access_km)] for m in maps.values()])
     norm = Normalize(0, float(np.quantile(finite, 0.99)) if finite.size else 1.0)
-    box = next(iter(maps.values())).territory.street_box
+    territory = next(iter(maps.values())).territory
+    box = territory.street_box
     aspect = float(np.ptp(box[:, [1, 3]]) / max(np.ptp(box[:, [0, 2]]), 1e-9))  # height / width
     panel = 2.1 if aspect > 1 else 3.2
     fig = Figure(figsize=(panel * len(maps) + 2.2, min(8.5, panel * aspect + 2.8)), layout="constrained")
@@ -110,7 +112,8 @@ def _access_map(c, t: Callable[..., str]) -> Figure | None:
         draw_geometry(ax, m.territory)
         size = 12 * m.building_pop / max(1, np.median(m.building_pop))
         scatter = ax.scatter(*m.building_xy.T, c=np.where(np.isfinite(m.access_km), m.access_km, norm.vmax),
-                             s=np.clip(size, 2, 30), cmap="YlOrRd", norm=norm, linewidths=0)
+                             s=np.clip(size, 2, 30), cmap="YlOrRd", norm=norm, linewidths=0,
+                             rasterized=True)  # thousands of buildings: an image inside the SVG
         if m.door_accepts:
             ax.scatter(*m.grid_xy.T, marker="^", s=10, c="#2c7fb8", linewidths=0)
         ax.scatter(*m.community_xy.T, marker="s", s=45, edgecolors="#08306b", linewidths=1.2,
@@ -129,8 +132,12 @@ def _access_map(c, t: Callable[..., str]) -> Figure | None:
         Line2D([], [], marker="s", ls="", ms=7, mfc="#08306b", mec="#08306b", label=t("station_accepts")),
         Line2D([], [], marker="s", ls="", ms=7, mfc="white", mec="#08306b", label=t("station_not")),
         Line2D([], [], marker="^", ls="", ms=6, mfc="#2c7fb8", mec="#2c7fb8", label=t("grid_point")),
+        Line2D([], [], color=OUTLINE[0], lw=OUTLINE[1],
+               label=t("boundary_community" if territory.community_shapes is not None else "boundary_street")),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=9)
+    if territory.roads is not None:
+        handles.append(Line2D([], [], color=ROAD_STYLE["street"][0], lw=ROAD_STYLE["street"][1], label=t("road")))
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize=9)
     return fig
 
 

@@ -134,7 +134,7 @@ class Territory:
         street_comms = np.bincount(self.community_street, minlength=len(self.street_xy))
         street_grids = np.bincount(self.community_street[self.grid_community], minlength=len(self.street_xy))
         lines = [
-            f"{len(self.street_xy)} streets, {len(self.community_xy)} communities, {len(self.grid_xy)} grids, "
+            f"{len(self.street_xy)} street{'s' if len(self.street_xy) != 1 else ''}, {len(self.community_xy)} communities, {len(self.grid_xy)} grids, "
             f"{len(self.building_xy):,} buildings, {self.population:,} residents",
             f"bounding box x {lo[0]:.1f}..{hi[0]:.1f} km, y {lo[1]:.1f}..{hi[1]:.1f} km "
             f"({hi[0] - lo[0]:.1f} x {hi[1] - lo[1]:.1f} km); " + (
