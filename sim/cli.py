@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", type=host, default="127.0.0.1", help="address to listen on (0.0.0.0 lets a class connect)")
     p.add_argument("--scenario-dir", type=Path, default=Path("scenarios"), help="folder of the policy files to offer")
     p.add_argument("--scale", type=positive, default=0.02, help="population scale of the street (default 0.02)")
+    p.add_argument("--territory", type=Path, metavar="FILE",
+                   help="play every policy on the [territory] of this scenario file (e.g. a district's)")
+    p.set_defaults(overrides=[])
     return parser
 
 
@@ -347,6 +350,12 @@ def cmd_app(args) -> int:
                             f"{args.scenario_dir} has none")
     if not 0 < args.scale <= 1:
         raise UsageError("python -m sim app", "--scale", "a population scale above 0 and at most 1")
+    if args.overrides:  # a territory of its own: refused here in one line, not on the page
+        from sim.engine.build import check
+        from sim.scenario.files import load
+
+        first = policies(args.scenario_dir)[0]
+        check(load(args.scenario_dir / f"{first}.toml", [*args.overrides, f"territory.scale={args.scale}"]))
     port = args.port
     if port == 0:
         with socket.socket() as s:
@@ -354,6 +363,7 @@ def cmd_app(args) -> int:
             port = s.getsockname()[1]
     root = str(ROOT)
     env = {**os.environ, "SIM_APP_SCENARIOS": str(args.scenario_dir.resolve()), "SIM_APP_SCALE": str(args.scale),
+           "SIM_APP_TERRITORY": json.dumps(args.overrides, ensure_ascii=False),
            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg",
            "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette",

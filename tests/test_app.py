@@ -1,6 +1,7 @@
 """The teaching app's model logic, without a browser: what the page shows must follow the models."""
 
 import gc
+import json
 import re
 import weakref
 
@@ -12,8 +13,11 @@ import sim
 from sim import cli
 from sim.teaching import app
 from sim.present import labels
-from sim.teaching.live import AS_FILE, NONE, ON, QUEUEING, SERVED, STATES, TRAVELLING, LiveModel, overrides, policies
-from sim.teaching.stream import Orientation, Stream, _counters, readouts, scene, settled_latency
+from sim.measure import metrics
+from sim.teaching.live import (AS_FILE, NONE, ON, QUEUEING, SERVED, STATES, TRAVELLING, LiveModel, overrides, policies,
+                               specialist_range)
+from sim.scenario.files import territory_overrides
+from sim.teaching.stream import Orientation, Stream, _counters, geometry, readouts, scene, settled_latency
 from sim.present.text import keys, text
 
 TUESDAY_10 = 24 + 10  # steps of one hour from Monday 00:00
@@ -175,13 +179,40 @@ def test_advancing_in_any_chunks_gives_the_same_requests():
 def test_readouts_compare_the_second_model_with_the_first():
     m = live("centralised", "dingshan", steps=24 * 21)
     central, dingshan = m.runs
-    radius, latency = readouts(m, "en")
-    change = dingshan.history["radius"][-1] / central.history["radius"][-1] - 1
-    assert radius == f"Dingshan: radius {change * 100:+.1f}% vs Centralised".replace("-", "−")
+    radius, hours, latency, abandoned = readouts(m, "en")
+    change = dingshan.history["in_person_radius"][-1] / central.history["in_person_radius"][-1] - 1
+    assert radius == f"Dingshan: in-person radius {change * 100:+.1f}% vs Centralised".replace(" -", " −")
+    change = dingshan.figures["resident_hours"] / central.figures["resident_hours"] - 1
+    assert hours == f"Dingshan: resident hours {change * 100:+.1f}% vs Centralised".replace(" -", " −")
     assert latency.startswith("Dingshan: time to done ") and latency.endswith("% vs Centralised")
-    assert readouts(m, "zh")[0].startswith("事项授权专员：服务半径比街道集中办理")
+    difference = dingshan.figures["abandoned"] - central.figures["abandoned"]  # per 1,000, often 0: a difference
+    assert abandoned == f"Dingshan: abandoned per 1,000 {difference:+.1f} vs Centralised".replace(" -", " −")
+    assert readouts(m, "zh")[0].startswith("事项授权专员：到场服务半径比街道集中办理")
     one = live("dachang", steps=24 * 21)
-    assert readouts(one, "en")[0].startswith("Dachang: radius ") and readouts(one, "en")[0].endswith(" km")
+    assert readouts(one, "en")[0].startswith("Dachang: in-person radius ") and readouts(one, "en")[0].endswith(" km")
+    assert readouts(one, "en")[1].endswith(" h")
+
+
+@pytest.mark.parametrize("policy", ["centralised", "xiaoding"])
+def test_headline_figures_are_the_reports_over_every_request_so_far(policy):
+    m = live(policy, steps=24 * 10 + 7)
+    run = m.runs[0]
+    table = run.model.request_table().assign(measured=True)  # the app counts from the start, warm-up too
+    report = metrics.summarise(table)
+    assert run.figures["resident_hours"] == pytest.approx(report["resident_hours"]["mean"])
+    assert run.figures["in_person_radius"] == pytest.approx(report["in_person_radius_km"]["mean"])
+    assert run.figures["radius"] == pytest.approx(report["service_radius_km"]["mean"])
+    assert run.figures["abandoned"] == pytest.approx(report["per_1000"]["abandoned"])
+    assert run.history["in_person_radius"][-1] == run.figures["in_person_radius"]
+    assert run.figures["in_person_radius"] > run.figures["radius"]  # online and door count as 0 km in the other
+
+
+def test_headline_figures_count_the_abandoned():
+    m = live("centralised", steps=24 * 9, demand=300)  # far beyond the street centre's windows
+    run = m.runs[0]
+    abandoned = sum(r.abandoned for r in run.model.requests)
+    assert abandoned > 0
+    assert run.figures["abandoned"] == pytest.approx(1000 * abandoned / len(run.model.requests))
 
 
 def test_time_to_done_counts_only_days_whose_requests_are_nearly_all_done():
@@ -202,11 +233,11 @@ def test_the_scene_draws_every_point_of_the_street_in_either_language():
     for lang in ("en", "zh"):
         s = scene(m, lang)
         assert len(s["maps"]) == 2 and s["w"] > s["h"]  # the street is turned to lie wide
-        for panel in s["maps"]:
-            assert len(panel["buildings"]) == len(terr.building_xy) and len(panel["grids"]) == len(terr.grid_xy)
-            assert len(panel["stations"]) == len(terr.community_xy) and len(panel["streets"]) == len(terr.street_xy)
-            xy = np.array([b[:2] for b in panel["buildings"]])
-            assert np.all(xy >= -1e-3) and np.all(xy <= [s["w"] + 1e-3, s["h"] + 1e-3])
+        assert len(s["buildings"]) == len(terr.building_xy) and len(s["grids"]) == len(terr.grid_xy)
+        assert len(s["stations"]) == len(terr.community_xy) and len(s["streets"]) == len(terr.street_xy)
+        assert len(s["zones"]) == len(terr.community_xy)
+        xy = np.array([b[:2] for b in s["buildings"]])
+        assert np.all(xy >= -1e-3) and np.all(xy <= [s["w"] + 1e-3, s["h"] + 1e-3])
     assert scene(m, "zh")["maps"][1]["title"] == "事项授权专员"
 
 
@@ -217,7 +248,6 @@ def test_completed_requests_feed_the_charts():
     assert len(run.done_day) == len(done) > 0
     assert all(r.t_done <= run.model.time for r in done)  # the view sees a request end when the clock gets there
     assert np.mean(run.done_latency) == pytest.approx(np.mean([(r.t_done - r.t_need) / 1440 for r in done]))
-    assert run.history["radius"][-1] == pytest.approx(np.mean([r.service_radius_km for r in done]))
     assert _counters(run, run.view())["trips"] == pytest.approx(np.mean([r.trips for r in done]))
 
 
@@ -268,7 +298,7 @@ def test_every_control_changes_the_model_it_names():
     built = {k: app.build({**base, k: v}, until=0) for k, v in
              [("load", 50), ("online", 1.0), ("specialists", -2), ("weekend", ON), ("terminals", ON), ("seed", 2)]}
     ref = app.build(base, until=0)
-    file_count = app.file_specialists(["dingshan"])["dingshan"]
+    file_count = specialist_range(SCENARIOS / "dingshan.toml", 0.02)[0]
     assert built["specialists"].runs[1].model.scenario_values["staff"]["specialist"]["count"] == file_count - 2
     assert built["weekend"].runs[1].model.scenario_values["switches"]["weekend"] is True
     assert built["terminals"].runs[0].model.scenario_values["switches"]["terminals"] is True
@@ -277,6 +307,64 @@ def test_every_control_changes_the_model_it_names():
         m.advance(3 * 1440)
         assert [len(r.model.requests) for r in m.runs] != [len(r.model.requests) for r in ref.runs] or \
             [r.done_latency for r in m.runs] != [r.done_latency for r in ref.runs], key
+
+
+def test_the_specialists_control_asks_only_for_what_the_policies_accept(monkeypatch):
+    monkeypatch.setattr(app, "SCENARIO_DIR", SCENARIOS)
+    assert specialist_range(SCENARIOS / "dingshan.toml", 0.02) == (10, 0, 10)  # one posted in each of 10 communities
+    assert specialist_range(SCENARIOS / "dingshan_rota.toml", 0.02) == (4, 0, 10)
+    assert app.specialist_control(["centralised", "dachang"]) == ({}, 0, 0)  # nobody to add: no control
+    own, low, high = app.specialist_control(["dingshan_rota", "mixed"])
+    assert own == {"dingshan_rota": 4, "mixed": 3} and (low, high) == (-4, 6)
+    assert app.specialist_control(["centralised", "dingshan"])[1:] == (-10, 0)
+    # a change left over from a policy that took more is brought within the new one's range
+    controls = {**app.controls_default(), "policy": "centralised", "versus": "dingshan_rota", "specialists": 5}
+    assert app.bounded({**controls, "versus": "dingshan"})["specialists"] == 0
+    for change in (-12, 1, 40):  # whatever arrives, every policy is built
+        for name in ("dingshan", "dingshan_rota", "mixed"):
+            m = LiveModel(policy=name, scenario_dir=SCENARIOS, specialists=change)
+            assert m.error is None and m.runs, (name, change)
+
+
+DISTRICT = ROOT / "scenarios" / "districts" / "example.toml"
+
+
+def test_a_district_from_files_is_drawn_with_its_own_geometry():
+    from shapely import LineString, Point, Polygon
+
+    m = LiveModel(policy="centralised", versus="dingshan", scenario_dir=SCENARIOS, demand=50,
+                  territory=tuple(territory_overrides(DISTRICT)))
+    assert m.error is None  # Dingshan posts one specialist in each of the district's six communities
+    terr = m.runs[0].model.territory
+    assert len(m.runs[1].model.specialists) == len(terr.community_xy) == 6
+    assert specialist_range(SCENARIOS / "dingshan.toml", 0.02, tuple(territory_overrides(DISTRICT))) == (6, 0, 6)
+    shapes, s = geometry(m), scene(m, "en")
+    assert len(shapes["areas"]) == 6 and s["zones"] == [] and "areas" not in s["maps"][0]  # sent once, not per map
+    orient = Orientation(terr)
+    areas = [Polygon(rings[0]).buffer(0.05) for rings in shapes["areas"]]
+    for c, rings in enumerate(shapes["areas"]):
+        assert Polygon(rings[0]).area == pytest.approx(terr.community_shapes[c].area, rel=0.02)
+    for xy, c in zip(orient(terr.building_xy), terr.building_community):  # each building inside its community
+        assert areas[c].contains(Point(xy))
+    drawn = sum(LineString(line).length for _, line in shapes["roads"])
+    assert drawn == pytest.approx(terr.roads.km, rel=0.02) and {kind for kind, _ in shapes["roads"]} == {0, 1, 2}
+    lines = np.array([xy for _, line in shapes["roads"] for xy in line])
+    assert np.all(lines >= -1e-3) and np.all(lines <= [s["w"] + 1e-3, s["h"] + 1e-3])
+    view = m.runs[0].view()
+    assert np.array_equal(view.home, terr.building_xy[m.runs[0].model.home[view.resident]])  # at their own building
+    assert geometry(live("centralised")) == {}  # a generated street has no files to draw
+
+
+def test_app_command_plays_on_a_district_or_refuses_it_in_one_line(monkeypatch, capsys, tmp_path):
+    calls = []
+    monkeypatch.setattr("os.execve", lambda path, argv, env: calls.append((argv, env)))
+    assert cli.main(["app", "--port", "0", "--scenario-dir", str(SCENARIOS), "--territory", str(DISTRICT)]) is None
+    assert tuple(json.loads(calls[0][1]["SIM_APP_TERRITORY"])) == tuple(territory_overrides(DISTRICT))
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[territory]\npreset = "district"\ndistrict = "nowhere.gpkg"\n')
+    assert cli.main(["app", "--scenario-dir", str(SCENARIOS), "--territory", str(broken)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and "district" in err[0]
 
 
 def test_app_command_prints_the_address_and_serves_the_page(monkeypatch, capsys):

@@ -146,7 +146,7 @@ def app_words(lang: str) -> dict:
     words["days"] = [text(f"app.days.{d.lower()}", lang) for d in WEEKDAYS]
     words["speeds"] = [text(f"app.speeds.{k}", lang) for k in keys("app.speeds") if "." not in k]
     words["states"] = [words[s] for s in ("waiting", "in_progress", "travelling", "queueing", "served")]
-    for chart in ("radius", "latency"):
+    for chart in ("in_person", "hours", "latency"):
         words[f"{chart}_title"] = [words[f"{chart}_title"], words.pop(f"{chart}_subtitle")]
     info = [k for k in keys("app.info") if not k.endswith("_head")]
     words["about_sections"] = [(text(f"app.info.{k}_head", lang), text(f"app.info.{k}", lang)) for k in info]

@@ -9,6 +9,7 @@ the environment (SIM_APP_SCENARIOS, SIM_APP_SCALE); `solara run sim.teaching.app
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -20,13 +21,15 @@ from sim.clock import DAY
 from sim.present.labels import app_words, scenario_name
 from sim.present.text import keys, text
 from sim.scenario.files import load
-from sim.teaching.live import AS_FILE, NONE, OFF, ON, LiveModel, policies
-from sim.teaching.stream import SETTLED, Stream, scene
+from sim.errors import ScenarioError
+from sim.teaching.live import AS_FILE, NONE, OFF, ON, LiveModel, policies, specialist_range, specialists_for
+from sim.teaching.stream import SETTLED, Stream, geometry, scene
 
 SCENARIO_DIR = Path(os.environ.get("SIM_APP_SCENARIOS", "scenarios")).resolve()
 SCALE = float(os.environ.get("SIM_APP_SCALE", "0.02"))
+TERRITORY = tuple(json.loads(os.environ.get("SIM_APP_TERRITORY", "[]")))  # overrides of `--territory FILE`
 TEACHING_DEMAND = max(1, round(1 / SCALE))  # the cut-down street's windows then see the whole street's load
-START = (7 * 24 + 8) * 60 + 40  # a run is shown from Monday of week 2 at 08:40: the weekend's needs set off
+START = (7 * 24 + 8) * 60 + 40.0  # a run is shown from Monday of week 2 at 08:40: the weekend's needs set off
 LOG = logging.getLogger(__name__)
 QUESTIONS = [(7 * 24 + 10) * 60, (8 * 24 + 11) * 60, (12 * 24 + 11) * 60, (28 * 24 + 12) * 60]  # moments to watch
 
@@ -55,9 +58,9 @@ html, body { overflow: hidden; }
 
 def controls_default() -> dict:
     names = policies(SCENARIO_DIR)
-    return {"policy": "centralised" if "centralised" in names else names[0],
-            "versus": "dingshan" if "dingshan" in names else NONE,
-            "load": 100, "online": 0.0, "specialists": 0, "weekend": AS_FILE, "terminals": AS_FILE, "seed": 1}
+    return bounded({"policy": "centralised" if "centralised" in names else names[0],
+                    "versus": "dingshan" if "dingshan" in names else NONE,
+                    "load": 100, "online": 0.0, "specialists": 0, "weekend": AS_FILE, "terminals": AS_FILE, "seed": 1})
 
 
 def build(controls: dict, until: float = START) -> LiveModel:
@@ -65,25 +68,41 @@ def build(controls: dict, until: float = START) -> LiveModel:
     live = LiveModel(policy=controls["policy"], versus=controls["versus"],
                      demand=TEACHING_DEMAND * controls["load"] / 100, online=controls["online"],
                      specialists=controls["specialists"], weekend=controls["weekend"],
-                     terminals=controls["terminals"], seed=controls["seed"], scenario_dir=SCENARIO_DIR, scale=SCALE)
+                     terminals=controls["terminals"], seed=controls["seed"], scenario_dir=SCENARIO_DIR, scale=SCALE,
+                     territory=TERRITORY)
     while live.runs and live.clock < min(until, live.stop):  # hour by hour, for the charts' running means
         live.advance(min(60.0, until - live.clock))
     return live
 
 
-def file_specialists(names: list[str]) -> dict[str, int]:
-    """Specialists each chosen policy file has: the control is shown only where they exist."""
-    out = {}
+def specialist_control(names: list[str]) -> tuple[dict[str, int], int, int]:
+    """The chosen policy files that have specialists, with their own number, and the change the
+    control may make: down to none, up to what every one of them accepts. The control is shown
+    only where it has an effect."""
+    ranges = {}
     for name in names:
         try:
-            out[name] = int(load(SCENARIO_DIR / f"{name}.toml").values["staff"]["specialist"]["count"])
-        except Exception:  # a broken file is reported by the model itself
-            out[name] = 0
-    return out
+            ranges[name] = specialist_range(SCENARIO_DIR / f"{name}.toml", SCALE, TERRITORY)
+        except (ScenarioError, OSError):  # a broken file is reported by the model itself
+            continue
+    own = {n: r[0] for n, r in ranges.items() if r[0] > 0}
+    if not own:
+        return {}, 0, 0
+    return own, -max(own.values()), min(ranges[n][2] - c for n, c in own.items())
+
+
+def chosen(controls: dict) -> list[str]:
+    return [n for n in (controls["policy"], controls["versus"]) if n != NONE]
+
+
+def bounded(controls: dict) -> dict:
+    """The controls with the specialists' change kept within what the chosen policies accept."""
+    _, low, high = specialist_control(chosen(controls))
+    return {**controls, "specialists": min(max(controls["specialists"], low), high)}
 
 
 @solara.component_vue("live_view.vue")
-def LiveCanvas(scene: dict, packet: dict, words: dict, lang: str, event_more: Callable[[dict], None]):
+def LiveCanvas(scene: dict, geometry: dict, packet: dict, words: dict, lang: str, event_more: Callable[[dict], None]):
     pass
 
 
@@ -93,6 +112,7 @@ def LiveView(live: LiveModel, gen: int, language: str, jump: int):
     and answers with what changed; a message from an older model (before a Reset) is ignored."""
     stream = solara.use_memo(lambda: Stream(live), [live])
     static = solara.use_memo(lambda: {**scene(live, language), "settled": SETTLED}, [live, language])
+    shapes = solara.use_memo(lambda: geometry(live), [live])  # once per model, whatever the language
     first = solara.use_memo(lambda: {**stream.packet(language, full=True), "gen": gen, "seq": 0}, [stream])
     latest, set_latest = solara.use_state(first)
     packet = latest if latest.get("gen") == gen else first
@@ -113,7 +133,7 @@ def LiveView(live: LiveModel, gen: int, language: str, jump: int):
             LOG.exception("advancing the live model")
             set_latest({**packet, "error": f"{app_words(language)['error']}: {exc}", "seq": data.get("seq")})
 
-    LiveCanvas(scene=static, packet=packet, words=app_words(language), lang=language, event_more=more)
+    LiveCanvas(scene=static, geometry=shapes, packet=packet, words=app_words(language), lang=language, event_more=more)
 
 
 def _select(label: str, value, items: list[tuple], on_value, changed: bool, words: dict):
@@ -128,7 +148,7 @@ def _slider(label: str, value_text: str, value, low, high, step, on_value, chang
     with solara.Div(classes=["sim-changed"] if changed else []):
         solara.Text(f"{label}: {value_text}", classes=["sim-control-label"])
         solara.v.Slider(v_model=value, min=low, max=high, step=step, on_v_model=on_value, dense=True,
-                        hide_details=True, aria_label=label)
+                        hide_details=True, attributes={"aria-label": label})
         if changed:
             solara.Text(words["changed"], classes=["sim-changed-note"])
 
@@ -154,7 +174,7 @@ def Controls(pending: dict, set_pending, applied: dict, on_apply, on_about):
     seed_ok = isinstance(pending["seed"], int)
 
     def choose(key):  # picking a model applies at once, with every pending change
-        return lambda value: (on_apply if seed_ok else set_pending)({**pending, key: value})
+        return lambda value: (on_apply if seed_ok else set_pending)(bounded({**pending, key: value}))
 
     with solara.Div(classes=["sim-sidebar"]):
         solara.Text(w["title"], classes=["sim-title"])
@@ -170,12 +190,12 @@ def Controls(pending: dict, set_pending, applied: dict, on_apply, on_about):
                 setter("load"), changed("load"), w)
         _slider(w["online"], w["online_value"].format(change=pending["online"]), pending["online"], -3, 3, 0.5,
                 setter("online"), changed("online"), w)
-        chosen = [n for n in (pending["policy"], pending["versus"]) if n != NONE]
-        counts = {n: c for n, c in file_specialists(chosen).items() if c > 0}
-        if counts:
-            low = -max(counts.values())
-            text = ", ".join(f"{named(n)} {c} → {max(0, c + pending['specialists'])}" for n, c in counts.items())
-            _slider(w["specialists"], text, pending["specialists"], low, 6, 1, setter("specialists"),
+        own, low, high = specialist_control(chosen(pending))
+        if own and low < high:
+            text = ", ".join(f"{named(n)} {c} → "
+                             f"{specialists_for(SCENARIO_DIR / f'{n}.toml', SCALE, pending['specialists'], TERRITORY)}"
+                             for n, c in own.items())
+            _slider(w["specialists"], text, pending["specialists"], low, high, 1, setter("specialists"),
                     changed("specialists"), w)
         switch = [(AS_FILE, w["as_file"]), (ON, w["on"]), (OFF, w["off"])]
         _select(w["weekend"], pending["weekend"], switch, setter("weekend"), changed("weekend"), w)

@@ -8,6 +8,7 @@ sees without a browser.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -20,6 +21,8 @@ import numpy as np
 from sim.clock import DAY
 from sim.errors import ScenarioError
 from sim.engine.model import GovernanceModel
+from sim.engine.build import build_world
+from sim.measure.metrics import IN_PERSON
 from sim.world.policy import DOOR
 from sim.scenario.files import load
 
@@ -69,16 +72,55 @@ def policies(folder: str | Path) -> list[str]:
     return [s for s in PRESETS if s in stems] + [s for s in stems if s not in PRESETS]
 
 
+SPECIALISTS_MORE = 6  # the most specialists the control adds to a policy file's own
+
+
+def specialist_range(path: Path, scale: float, territory: tuple[str, ...] = ()) -> tuple[int, int, int]:
+    """How many specialists the policy file posts on the app's territory, and the fewest and most
+    the control can give it with an effect, as the model itself builds them (of 0 to the file's
+    own + SPECIALISTS_MORE): an automatic rota posts at most one per community, a listed rota
+    exactly its entries, and a count the policy refuses is never offered."""
+    return _specialist_range(path, path.stat().st_mtime_ns, scale, territory)
+
+
+@functools.lru_cache(maxsize=64)
+def _specialist_range(path: Path, _version: int, scale: float, territory: tuple[str, ...]) -> tuple[int, int, int]:
+    asked = int(load(path).values["staff"]["specialist"]["count"])
+
+    def posted(count: int) -> int | None:
+        try:
+            scenario = load(path, [*territory, f"territory.scale={scale}", f"staff.specialist.count={count}"])
+            return len(build_world(scenario, 0).clusters)
+        except ScenarioError:
+            return None
+
+    own = posted(asked) if asked else 0
+    if not own:  # none to move, or a file the model refuses (the page reports it)
+        return 0, 0, 0
+    most = max(posted(asked + SPECIALISTS_MORE) or 0, own)  # the rota posts no more than it can
+    fewest = next(k for k in range(own + 1) if k == own or posted(k) is not None)
+    return own, fewest, most
+
+
+def specialists_for(path: Path, scale: float, change: int, territory: tuple[str, ...] = ()) -> int:
+    """The specialists a policy gets when the control moves its number by `change`: a file
+    without specialists keeps none, and no file is asked for more or fewer than it can post."""
+    own, fewest, most = specialist_range(path, scale, territory)
+    return min(max(own + change, fewest), most) if own else 0
+
+
 def overrides(path: Path, *, scale: float, demand: float, online: float, specialists: int, weekend: str,
-              terminals: str) -> list[str]:
-    """The app's controls as scenario overrides. Demand, online adoption and staffing move from
-    the file's own values, so a policy keeps what makes it that policy."""
+              terminals: str, territory: tuple[str, ...] = ()) -> list[str]:
+    """The app's controls as scenario overrides, after the territory's (`python -m sim app
+    --territory FILE`). Demand, online adoption and staffing move from the file's own values,
+    so a policy keeps what makes it that policy."""
     v = load(path).values
     out = [
+        *territory,
         f"territory.scale={scale}",
         f"catalogue.demand_scale={v['catalogue']['demand_scale'] * demand}",
         f"choice.constants.online={v['choice']['constants'].get('online', 0.0) + online}",
-        f"staff.specialist.count={max(0, v['staff']['specialist']['count'] + specialists)}",
+        f"staff.specialist.count={specialists_for(path, scale, specialists, territory)}",
     ]
     for key, value in (("weekend", weekend), ("terminals", terminals)):
         if value != AS_FILE:
@@ -107,8 +149,45 @@ class View:
     worker_out: np.ndarray  # (w,) at a door or bringing files to the station now
 
 
+# Sums over requests that make the headline figures, in the order `_sums` adds them up.
+COUNT, MINUTES, ABANDONED, ACCEPTED, RADIUS, IN_PERSON_N, IN_PERSON_KM = range(7)
+
+
+def _sums(requests) -> np.ndarray:
+    """What sim.measure.metrics sums to make its headline figures, over `requests`: how many,
+    the residents' own minutes, how many were abandoned, and the service radius over accepted
+    requests, all channels and in person (street centre, community station, terminal)."""
+    out = np.zeros(7)
+    for r in requests:
+        out[COUNT] += 1
+        out[MINUTES] += r.resident_minutes
+        out[ABANDONED] += r.abandoned
+        if r.t_accept == r.t_accept:
+            out[ACCEPTED] += 1
+            out[RADIUS] += r.service_radius_km
+            if r.channel in IN_PERSON:
+                out[IN_PERSON_N] += 1
+                out[IN_PERSON_KM] += r.service_radius_km
+    return out
+
+
+def headline(sums: np.ndarray) -> dict[str, float]:
+    """The report's headline figures from `_sums`: resident hours per request, service radius
+    (all channels, online as 0 km, and in person) and abandoned per 1,000; nan before any request."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"resident_hours": float(sums[MINUTES] / 60 / sums[COUNT]),
+                "radius": float(sums[RADIUS] / sums[ACCEPTED]),
+                "in_person_radius": float(sums[IN_PERSON_KM] / sums[IN_PERSON_N]),
+                "abandoned": float(1000 * sums[ABANDONED] / sums[COUNT])}
+
+
 class Run:
-    """One governance model in the app, and the requests it has completed so far (for the charts)."""
+    """One governance model in the app, and the requests it has completed so far (for the charts).
+
+    The headline figures are sim.measure.metrics' definitions over every request whose need has
+    arisen so far (open ones with their time so far), where the report leaves out the warm-up
+    weeks: requests that are done or abandoned can no longer change, so they are summed once.
+    """
 
     def __init__(self, name: str, scenario, seed: int):
         self.name = name
@@ -122,12 +201,13 @@ class Run:
         self.cohort_done = np.zeros(days, dtype=int)
         self.cohort_latency = np.zeros(days)  # summed over the done ones, days
         self.done_day: list[float] = []
-        self.done_radius: list[float] = []
         self.done_latency: list[float] = []
         self.done_trips = 0
         self.done_remote = 0  # online or at the door: nobody went anywhere
-        self._radius_sum = 0.0
-        self.history: dict[str, list[float]] = {"day": [], "radius": []}  # the running mean radius
+        self._settled = np.zeros(7)  # `_sums` of the requests done or abandoned
+        self.figures = headline(self._settled)
+        # the running headline figures, a point per advance: day, in-person radius, resident hours
+        self.history: dict[str, list[float]] = {"day": [], "in_person_radius": [], "resident_hours": []}
 
     @property
     def finished(self) -> bool:
@@ -142,24 +222,29 @@ class Run:
         np.add.at(self.cohort_needed, [int(r.t_need // DAY) for r in new], 1)
         self._pending.extend(new)
         self._seen = len(m.requests)
-        still = []
+        still, settled = [], []
         for r in self._pending:
+            if r.abandoned:
+                settled.append(r)
+                continue
             if r.t_done != r.t_done:
                 still.append(r)
                 continue
+            settled.append(r)
             latency = (r.t_done - r.t_need) / DAY
             self.done_day.append(r.t_done / DAY)
-            self.done_radius.append(r.service_radius_km)
             self.done_latency.append(latency)
             self.cohort_done[int(r.t_need // DAY)] += 1
             self.cohort_latency[int(r.t_need // DAY)] += latency
-            self._radius_sum += r.service_radius_km
             self.done_trips += r.trips
             self.done_remote += r.channel in DOOR or r.channel == "online"
         self._pending = still
-        if self.done_day:
+        self._settled += _sums(settled)
+        self.figures = headline(self._settled + _sums(r for r in still if r.t_need <= m.time))
+        if self._settled[COUNT] or still:
             self.history["day"].append(m.time / DAY)
-            self.history["radius"].append(self._radius_sum / len(self.done_day))
+            for key in ("in_person_radius", "resident_hours"):
+                self.history[key].append(self.figures[key])
 
     def view(self) -> View:
         m = self.model
@@ -248,13 +333,14 @@ class LiveModel(mesa.Model):
 
     Built from keyword controls so that SolaraViz can rebuild it on Reset. A policy file that
     cannot be read leaves the model empty with `error` set, for the page to show, since a
-    planner's own file in scenarios/ may have a mistake in it.
+    planner's own file in scenarios/ may have a mistake in it. `territory` holds the overrides
+    of a territory every policy runs on (a district's, from the server's command line).
     """
 
     def __init__(self, policy: str = "centralised", versus: str = NONE, demand: float = 1.0,
                  online: float = 0.0, specialists: int = 0, weekend: str = AS_FILE,
                  terminals: str = AS_FILE, seed: int | str = 1, scenario_dir: str | Path = "scenarios",
-                 scale: float = 0.02):
+                 scale: float = 0.02, territory: tuple[str, ...] = ()):
         folder = Path(scenario_dir)
         error = control_error(folder, policy=policy, versus=versus, seed=seed, scale=scale, demand=demand,
                               online=online, specialists=specialists, weekend=weekend,
@@ -268,7 +354,7 @@ class LiveModel(mesa.Model):
             path = folder / f"{name}.toml"
             try:
                 controls = overrides(path, scale=scale, demand=demand, online=online, specialists=specialists,
-                                     weekend=weekend, terminals=terminals)
+                                     weekend=weekend, terminals=terminals, territory=territory)
                 self.runs.append(Run(name, load(path, controls), seed))
             except (ScenarioError, OSError) as exc:
                 self.error, self.runs = str(exc), []

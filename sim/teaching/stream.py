@@ -14,12 +14,15 @@ import math
 
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
+from shapely import MultiLineString, line_merge
 
 from sim.clock import DAY
 from sim.present.labels import app_words, clock, scenario_name, value_text
 from sim.teaching.live import IN_PROGRESS, QUEUEING, SERVED, TRAVELLING, WAITING, LiveModel, Run, View
 
 SETTLED = 0.9  # a day's requests count towards the time-to-done readout once this share of them is done
+ROAD_KINDS = {"main": 2, "street": 1}  # how wide the map draws a road class; any other class is a lane
+SIMPLIFY = 0.25  # a district's outlines and roads are simplified to this share of a map unit (about a pixel)
 
 
 class Orientation:
@@ -41,6 +44,33 @@ def _round(a) -> list:
     return np.round(np.asarray(a, dtype=float), 3).tolist()
 
 
+def geometry(live: LiveModel) -> dict:
+    """A district's own geometry, sent once per model whatever the language: each community's
+    polygons and the roads by class, in screen km, simplified to about a pixel (a large district
+    stays a small message). A generated layout has none: the map draws areas around its buildings."""
+    terr = live.runs[0].model.territory if live.runs else None
+    if terr is None or terr.community_shapes is None:
+        return {}
+    orient = Orientation(terr)
+    tolerance = SIMPLIFY * float(max(orient.size)) / 160
+    areas = []
+    for shape in terr.community_shapes:
+        simple = shape.simplify(tolerance, preserve_topology=True)
+        areas.append([_round(orient(np.asarray(part.exterior.coords)[:, :2]))
+                      for part in getattr(simple, "geoms", [simple])])
+    roads = []
+    if terr.roads is not None:
+        graph = terr.roads.graph
+        by_class: dict[str, list] = {}
+        for a, b, data in graph.edges(data=True):
+            by_class.setdefault(data["cls"], []).append([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (a, b)])
+        for cls in sorted(by_class, key=lambda c: ROAD_KINDS.get(c, 0)):  # main roads drawn last, on top
+            merged = line_merge(MultiLineString(by_class[cls])).simplify(tolerance)
+            roads += [[ROAD_KINDS.get(cls, 0), _round(orient(np.asarray(line.coords)))]
+                      for line in getattr(merged, "geoms", [merged])]
+    return {"areas": areas, "roads": roads}
+
+
 def scene(live: LiveModel, lang: str) -> dict:
     """The static maps, once per model and language: territory outline, community areas,
     buildings, grids, stations and street centres, each map under its policy's name."""
@@ -52,23 +82,20 @@ def scene(live: LiveModel, lang: str) -> dict:
     unit = max(w, h) / 160
     buildings, stations, streets = orient(terr.building_xy), orient(terr.community_xy), orient(terr.street_xy)
     zones = []
-    for c in range(len(stations)):
+    for c in range(len(stations) if terr.community_shapes is None else 0):
         zone = _zone(np.vstack([buildings[terr.building_community == c], stations[c]]), unit * 2.5)
         if zone is not None:
             zones.append(_round(zone))
     zh = lang == "zh"
     names = terr.community_names_zh if zh else terr.community_names_en
     street_names = terr.street_names_zh if zh else terr.street_names_en
-    base = {
-        "zones": zones,
-        "buildings": _round(np.column_stack([buildings, terr.building_pop / terr.building_pop.max()])),
-        "grids": _round(orient(terr.grid_xy)),
-        "stations": [[*xy, _short(name, street_names[s], zh)]
-                     for xy, name, s in zip(_round(stations), names, terr.community_street)],
-        "streets": [[*xy, name] for xy, name in zip(_round(streets), street_names)],
-    }
-    return {"w": float(w), "h": float(h), "unit": float(unit),
-            "maps": [{**base, "title": scenario_title(run.meta, lang)} for run in live.runs]}
+    return {"w": float(w), "h": float(h), "unit": float(unit), "zones": zones,
+            "buildings": _round(np.column_stack([buildings, terr.building_pop / terr.building_pop.max()])),
+            "grids": _round(orient(terr.grid_xy)),
+            "stations": [[*xy, _short(name, street_names[s], zh)]
+                         for xy, name, s in zip(_round(stations), names, terr.community_street)],
+            "streets": [[*xy, name] for xy, name in zip(_round(streets), street_names)],
+            "maps": [{"title": scenario_title(run.meta, lang)} for run in live.runs]}
 
 
 def scenario_title(meta: dict, lang: str) -> str:
@@ -87,8 +114,8 @@ class Stream:
     def __init__(self, live: LiveModel):
         self.live = live
         self.n = 0
-        self.orient = Orientation(live.runs[0].model.territory) if live.runs else None
-        self.unit = float(max(self.orient.size) / 160) if live.runs else 0.01
+        self.orient = Orientation(live.runs[0].model.territory)  # a model with an error has no page to stream to
+        self.unit = float(max(self.orient.size) / 160)
         self.reset()
 
     def reset(self) -> None:
@@ -164,9 +191,11 @@ class Stream:
                 if not np.isnan(now[d, 0])}
 
     def _means(self, i: int, run: Run) -> list:
-        """The points of the running mean radius added since the last packet: [day, km]."""
-        h = run.history
-        new = [[round(d, 3), round(r, 3)] for d, r in zip(h["day"][self.sent_means[i]:], h["radius"][self.sent_means[i]:])]
+        """The points of the running headline figures added since the last packet:
+        [day, in-person radius km, resident hours], None where there is no figure yet."""
+        h, k = run.history, self.sent_means[i]
+        new = [[round(d, 3), *(None if math.isnan(v) else round(v, 3) for v in values)]
+               for d, *values in zip(h["day"][k:], h["in_person_radius"][k:], h["resident_hours"][k:])]
         self.sent_means[i] = len(h["day"])
         return new
 
@@ -179,28 +208,41 @@ def settled_latency(run: Run) -> float:
     return float(run.cohort_latency[settled].sum() / done) if done else math.nan
 
 
+# The readouts, one per chart and headline figure: the unit, and whether the second model is
+# compared with the first as a relative change or (for counts that are often 0) a difference.
+READOUTS = {"in_person_radius": ("km", "change"), "resident_hours": ("hours_r", "change"),
+            "latency": ("days", "change"), "abandoned": ("per1000", "difference")}
+
+
+def figures(run: Run) -> dict[str, float]:
+    """The run's headline figures now (sim.measure.metrics' definitions), and settled time to done."""
+    return {**run.figures, "latency": settled_latency(run)}
+
+
 def readouts(live: LiveModel, lang: str) -> list[str]:
-    """One sentence per chart: the second model against the first, or the one model's figure."""
+    """One sentence per headline figure: the second model against the first, or the one model's figure."""
     w = app_words(lang)
     runs = live.runs
     if not runs:
         return []
     names = [scenario_name(run.meta, lang, short=True) for run in runs]
-    figures = {"radius": [run.history["radius"][-1] if run.done_day else math.nan for run in runs],
-               "latency": [settled_latency(run) for run in runs]}
+    now = [figures(run) for run in runs]
     out = []
-    for key, unit in (("radius", "km"), ("latency", "days")):
-        values = figures[key]
+    for key, (unit, compare) in READOUTS.items():
+        values = [f[key] for f in now]
+        what = w[f"readout_{key}"]
         if any(math.isnan(v) for v in values):
             out.append(w[f"readout_{key}_wait"])
         elif len(runs) == 1:
-            out.append(w["readout_one"].format(name=names[0], what=w[f"readout_{key}"],
+            out.append(w["readout_one"].format(name=names[0], what=what,
                                                value=value_text(values[0], unit, lang, with_unit=True)))
         else:
-            change = (values[1] - values[0]) / values[0] if values[0] else math.nan
-            out.append(w["readout_two"].format(name=names[1], base=names[0], what=w[f"readout_{key}"],
-                                               change=value_text(change, "share", lang, signed=True,
-                                                                 with_unit=True)))
+            if compare == "change":
+                change = (values[1] - values[0]) / values[0] if values[0] else math.nan
+                text = value_text(change, "share", lang, signed=True, with_unit=True)
+            else:
+                text = value_text(values[1] - values[0], unit, lang, signed=True, with_unit=True)
+            out.append(w["readout_two"].format(name=names[1], base=names[0], what=what, change=text))
     return out
 
 
@@ -214,30 +256,29 @@ def counter_rows(live: LiveModel, views: list[View], lang: str) -> list[list[str
     return rows
 
 
-COUNTER_UNITS = {"created": None, "done": None, "trips": "trips", "online_share": "share", "queue_now": None,
-                 "held_now": None, "specialists_out": None, "workers_out": None}
+COUNTER_UNITS = {"resident_hours": "hours_r", "in_person_radius": "km", "radius": "km", "abandoned": "per1000",
+                 "trips": "trips", "online_share": "share", "done": None, "queue_now": None, "staff_out": None}
 
 
 def _counters(run: Run, view: View) -> dict:
-    """Counts now, and means over the requests completed so far."""
+    """The headline figures and counts now, and means over the requests completed so far."""
     m, done = run.model, len(run.done_day)
     return {
-        "created": len(m.requests),
-        "done": done,
+        **run.figures,
+        "done": f"{done:,} / {len(m.requests):,}",
         "open": len(m.open),
         "trips": run.done_trips / done if done else math.nan,
         "online_share": run.done_remote / done if done else math.nan,
-        "queue_now": int(view.queue.sum()),
-        "specialists_out": (int(view.specialist_on.sum()), len(view.specialist_on)),
-        "workers_out": (int(view.worker_out.sum()), len(view.worker_out)),
-        "held_now": int(view.held.sum()),
+        "queue_now": f"{int(view.queue.sum())} · {int(view.held.sum())}",
+        "staff_out": f"{int(view.specialist_on.sum())}/{len(view.specialist_on)} · "
+                     f"{int(view.worker_out.sum())}/{len(view.worker_out)}",
     }
 
 
 def _cell(value, unit: str | None, lang: str) -> str:
-    if isinstance(value, tuple):
-        return f"{value[0]} / {value[1]}"
-    if isinstance(value, float):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and unit is not None:
         return value_text(None if math.isnan(value) else value, unit, lang, with_unit=unit == "share")
     return f"{value:,}"
 
