@@ -102,6 +102,11 @@ def replicate_seeds(seed: int, replicates: int) -> list[int]:
     return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
 
 
+# A local worker process is replaced after this many runs: a long study's worker memory grows
+# (to gigabytes over hundreds of runs), and a fresh process costs only its imports.
+TASKS_PER_WORKER = 100
+
+
 def run_folder(out: Path, task: Task) -> Path:
     return Path(out) / "runs" / task.name
 
@@ -202,7 +207,7 @@ def _pool(workers: int, dask: str | None) -> Iterator[tuple[Callable, Callable]]
     """`submit` and `as_completed` of a local process pool or of a Dask client."""
     if dask is None:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_exit_with,
-                                   initargs=(os.getpid(),))
+                                   initargs=(os.getpid(),), max_tasks_per_child=TASKS_PER_WORKER)
         try:
             yield pool.submit, local_completed
         finally:
