@@ -180,19 +180,32 @@ def bench_parallel(base: float) -> dict:
     Driven from this process (the runs happen in worker processes); each way writes to a fresh
     folder, so every run is done. Efficiency is the speed-up over 1 local worker divided by 2, for
     2 local workers and for the 2 Dask workers."""
+    sys.path.insert(0, str(ROOT))
+    from sim.studies.experiment import load_design, tasks_for
+    from sim.runs.runner import replicate_seeds
+
+    exp, cells = load_design(HEADLINE)
+    tasks, _ = tasks_for(exp, cells, replicate_seeds(exp.seed, exp.replicates))
+    out: dict = {"experiment": str(HEADLINE.relative_to(ROOT)), "runs": len(tasks), **three_ways(tasks)}
+    out["target"] = "parallel_efficiency and dask_efficiency >= 0.8 with 2 workers, identical_results"
+    out["ratio_to_machine"] = out["workers_2"]["wall_s"] / base
+    return out
+
+
+def three_ways(tasks: list) -> dict:
+    """The same runs with 1 and 2 local workers and with 2 Dask workers on a LocalCluster started
+    before the clock (as a user's cluster would be), each into a fresh folder: wall times, runs per
+    minute, the efficiencies (speed-up over 1 local worker, over 2) and whether the runs tables agree."""
     import tempfile
 
     from distributed import LocalCluster
 
     sys.path.insert(0, str(ROOT))
-    from sim.studies.experiment import load_design, tasks_for
-    from sim.runs.runner import replicate_seeds, run_tasks, runs_table
+    from sim.runs.runner import run_tasks, runs_table
 
-    exp, cells = load_design(HEADLINE)
-    tasks, _ = tasks_for(exp, cells, replicate_seeds(exp.seed, exp.replicates))
-    out: dict = {"experiment": str(HEADLINE.relative_to(ROOT)), "runs": len(tasks)}
+    out: dict = {}
     tables = {}
-    with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-ways-") as tmp:
         def timed(name: str, **how) -> None:
             start = time.perf_counter()
             log = run_tasks(tasks, Path(tmp) / name, progress=False, **how)
@@ -209,8 +222,6 @@ def bench_parallel(base: float) -> dict:
     out["dask_efficiency"] = out["workers_1"]["wall_s"] / out["dask_2"]["wall_s"] / 2
     out["dask_overhead"] = out["dask_2"]["wall_s"] / out["workers_2"]["wall_s"] - 1
     out["identical_results"] = all(t.equals(tables["workers_1"]) for t in tables.values())
-    out["target"] = "parallel_efficiency and dask_efficiency >= 0.8 with 2 workers, identical_results"
-    out["ratio_to_machine"] = out["workers_2"]["wall_s"] / base
     return out
 
 
@@ -256,12 +267,7 @@ def bench_sensitivity(base: float) -> dict:
     local workers and with 2 Dask workers on a LocalCluster (started before the clock), then the
     whole design's time extrapolated from the 2-worker run, beside `--plan`'s estimate. The three
     ways must give identical runs tables."""
-    import tempfile
-
-    from distributed import LocalCluster
-
     sys.path.insert(0, str(ROOT))
-    from sim.runs.runner import run_tasks, runs_table
     from sim.studies.sensitivity import build, estimate_seconds
 
     plan = build(SENSITIVITY)
@@ -269,33 +275,14 @@ def bench_sensitivity(base: float) -> dict:
     per_trajectory = len(morris) // plan.study.trajectories
     timed = morris[: MEASURED_TRAJECTORIES * per_trajectory]
     estimate, _ = estimate_seconds(plan, None)
-    walls, tables, failed = {}, {}, 0
-    with tempfile.TemporaryDirectory(prefix="bench-sensitivity-") as tmp:
-        def run(name: str, **how) -> None:
-            nonlocal failed
-            start = time.perf_counter()
-            log = run_tasks(timed, Path(tmp) / name, progress=False, **how)
-            walls[name] = time.perf_counter() - start
-            tables[name] = runs_table(Path(tmp) / name, timed)
-            failed += len(log.failed)
-
-        run("workers_1", workers=1)
-        run("workers_2", workers=2)
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None) as cluster:
-            run("dask_2", dask=cluster.scheduler_address)
-    wall = walls["workers_2"]
-    whole = wall * len(morris) / len(timed)
+    ways = three_ways(timed)
+    whole = ways["workers_2"]["wall_s"] * len(morris) / len(timed)
     return {"design": str(SENSITIVITY.relative_to(ROOT)), "assumptions": len(plan.ranges),
-            "trajectories": plan.study.trajectories, "morris_runs": len(morris), "timed_runs": len(timed),
-            "wall_s": walls, "failed": failed, "runs_per_min": 60 * len(timed) / wall,
-            "parallel_efficiency": walls["workers_1"] / wall / 2,
-            "dask_efficiency": walls["workers_1"] / walls["dask_2"] / 2,
-            "identical_results": all(t.equals(tables["workers_1"]) for t in tables.values()),
+            "trajectories": plan.study.trajectories, "morris_runs": len(morris), "timed_runs": len(timed), **ways,
             "morris_minutes_extrapolated": whole / 60, "plan_estimate_minutes": estimate * len(morris) / 2 / 60,
             "target": "Morris screening (10 trajectories, four policies) < 20 min on 2 cores; "
                       "Dask with 2 workers gives identical runs",
-            "ratio_to_machine": wall / base}
+            "ratio_to_machine": ways["workers_2"]["wall_s"] / base}
 
 
 STUDENTS = (10, 20, 30)  # student pages beside the teacher's, for the "a class on one laptop server" limit
