@@ -140,7 +140,7 @@ def test_what_a_resident_expects_comes_only_from_what_they_or_their_acquaintance
     memory = Memory(network, weight)
     for t, source, channel, days, trips in sorted(met):
         memory.met(t, source, channel, days, trips)
-    days, trips = memory.learned(resident, now)
+    days, trips = map(np.array, memory.learned(resident, now))
     alone = Memory(network, weight)  # only what the resident or an acquaintance met by `now`
     for t, source, channel, d, k in sorted(met):
         if t <= now and (source == resident or graph.has_edge(source, resident)):

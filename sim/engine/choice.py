@@ -30,6 +30,7 @@ from sim.scenario.files import CHANNELS
 from sim.world.policy import DOOR
 
 IN_NEST = np.array([ch in DOOR for ch in CHANNELS])
+DOOR_COLUMNS = tuple(np.flatnonzero(IN_NEST).tolist())
 
 
 def plain_utilities(m) -> np.ndarray:
@@ -104,15 +105,20 @@ def pick_one(m, v: list[float], u: float) -> int:
     """`pick` for one need, in plain floats: for six channels numpy's cost per call would outweigh
     the work (tests/test_properties.py checks the two agree)."""
     lam = m.scenario_values["choice"]["door_nest"]
-    top = max(x for x, door in zip(v, IN_NEST) if door)
+    door = [v[j] for j in DOOR_COLUMNS]
+    top = max(door)
+    w = list(v)
     if math.isfinite(top):
-        inclusive = top + lam * math.log(sum(math.exp((x - top) / lam) for x, door in zip(v, IN_NEST) if door))
-        w = [x / lam + (lam - 1) * inclusive / lam if door else x for x, door in zip(v, IN_NEST)]
+        inclusive = top + lam * math.log(sum(math.exp((x - top) / lam) for x in door))
+        for j, x in zip(DOOR_COLUMNS, door):
+            w[j] = x / lam + (lam - 1) * inclusive / lam
     else:
-        w = [-math.inf if door else x for x, door in zip(v, IN_NEST)]
+        for j in DOOR_COLUMNS:
+            w[j] = -math.inf
     high = max(w)
     cum = list(itertools.accumulate(math.exp(x - high) for x in w))
-    return min(sum(c < u * cum[-1] for c in cum), len(CHANNELS) - 1)
+    threshold = u * cum[-1]
+    return min(sum(c < threshold for c in cum), len(CHANNELS) - 1)
 
 
 def choose_channels(m) -> np.ndarray:
@@ -126,7 +132,8 @@ def choose_with_memory(m, rid: int, u: float) -> str:
     resident = int(m.needs.resident[rid])
     days, trips = m.memory.learned(resident, m.time)
     c = m.scenario_values["choice"]
-    aware = (m.aware_at_start[resident] | m.memory.known(resident, m.time)).tolist()
-    extra = (c["per_day"] * days + c["per_trip"] * trips).tolist()
-    v = [x + e if known else -math.inf for x, e, known in zip(m.plain_utilities[rid].tolist(), extra, aware)]
+    per_day, per_trip = c["per_day"], c["per_trip"]
+    v = [x + (per_day * d + per_trip * k) if at_start or heard else -math.inf
+         for x, d, k, at_start, heard in zip(m.plain_utilities[rid].tolist(), days, trips,
+                                             m.aware_at_start[resident].tolist(), m.memory.known(resident, m.time))]
     return CHANNELS[pick_one(m, v, u)]

@@ -49,23 +49,25 @@ class Memory:
         """Whether the resident has met or heard anything at all (dated now or later)."""
         return resident in self.heard or resident in self.told_of
 
-    def known(self, resident: int, now: float) -> np.ndarray:
-        """Channels (CHANNELS order) the resident has heard of being used, as of `now`."""
-        out = np.zeros(len(CHANNELS), bool)
+    def known(self, resident: int, now: float) -> list[bool]:
+        """Channels (CHANNELS order) the resident has heard of being used, as of `now`. Plain
+        Python, like `learned`: asked for one resident of six channels, numpy would cost more."""
+        out = [False] * len(CHANNELS)
         for t, _source, j in self.told_of.get(resident, ()):
-            out[j] |= t <= now
+            if t <= now:
+                out[j] = True
         return out
 
-    def learned(self, resident: int, now: float) -> tuple[np.ndarray, np.ndarray]:
+    def learned(self, resident: int, now: float) -> tuple[list[float], list[float]]:
         """Extra days and trips the resident expects at each channel (CHANNELS order), as of `now`."""
-        days, trips, weight = (np.zeros(len(CHANNELS)) for _ in range(3))
+        days, trips, weight = [0.0] * len(CHANNELS), [0.0] * len(CHANNELS), [0.0] * len(CHANNELS)
         for t, source, j, d, k in self.heard.get(resident, ()):
             if t <= now:
                 w = 1.0 if source == resident else self.hearsay_weight
                 days[j] += w * d
                 trips[j] += w * k
                 weight[j] += w
-        return days / (1 + weight), trips / (1 + weight)
+        return [d / (1 + w) for d, w in zip(days, weight)], [k / (1 + w) for k, w in zip(trips, weight)]
 
     def entries(self) -> list[tuple[int, float, int, int, float, float]]:
         """Everything heard, as (hearer, t, source, channel index, days, trips); a new channel

@@ -17,6 +17,8 @@ flow; both ways give the same request table (tests/test_model.py, tests/test_pro
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -51,10 +53,11 @@ class OnTheSpot:
         self.start = np.full(len(order), np.nan)
         self.end = np.full(len(order), np.nan)
         self.joined = np.zeros(len(order), bool)  # turned away, or chosen with memory: now in the general flow
-        self._by_resident = np.argsort(self.res, kind="stable")
-        self._residents = self.res[self._by_resident]
+        self._plan_of: dict[int, list[tuple[int, int, int, float]]] = {}  # resident -> (k, rid, item, t_need)
+        for k, q, res, item, t_need in zip(range(len(order)), self.rid.tolist(), self.res.tolist(),
+                                           m.needs.item[self.rid].tolist(), m.needs.t[self.rid].tolist()):
+            self._plan_of.setdefault(res, []).append((k, q, item, t_need))
         self._learned_at: dict[int, float] = {}  # the earliest time each resident's later needs left the plan
-        self._planned = set(self.res.tolist())  # residents with any need in the plan
 
     def _windows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each arrival's window pool (an index into `_pools`) and the end of its open session."""
@@ -131,26 +134,21 @@ class OnTheSpot:
     def learned(self, residents: list[int], t: float) -> None:
         """These residents learned something at t: their needs arising later are chosen with it,
         so those leave the bulk plan and arise as ordinary requests (once: a resident's needs after
-        the earliest such t have all left it)."""
+        the earliest such t have all left it). Plain Python: it is called for a handful of
+        residents at a time, many thousands of times a run."""
         m = self.m
-        residents = [res for res in dict.fromkeys(residents)
-                     if res in self._planned and self._learned_at.get(res, np.inf) > t]
-        if not residents:
-            return
-        self._learned_at.update((res, t) for res in residents)
-        who = np.asarray(residents)
-        lo, hi = np.searchsorted(self._residents, who), np.searchsorted(self._residents, who + 1)
-        ks = self._by_resident[np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist())])]
-        rid = self.rid[ks]
-        t_need = m.needs.t[rid]
-        keep = (t_need > t) & ~self.joined[ks]
-        self.joined[ks[keep]] = True
-        for q, res, item, when in zip(rid[keep].tolist(), self.res[ks[keep]].tolist(),
-                                      m.needs.item[rid[keep]].tolist(), t_need[keep].tolist()):
-            r = Request(m.flow, q, res, item, when)
-            m.requests.append(r)
-            m.open[q] = r
-            m.agenda.at(when, r.proceed)
+        for res in dict.fromkeys(residents):
+            plan = self._plan_of.get(res)
+            if plan is None or self._learned_at.get(res, math.inf) <= t:
+                continue
+            self._learned_at[res] = t
+            for k, q, item, t_need in plan:
+                if t_need > t and not self.joined[k]:
+                    self.joined[k] = True
+                    r = Request(m.flow, q, res, item, t_need)
+                    m.requests.append(r)
+                    m.open[q] = r
+                    m.agenda.at(t_need, r.proceed)
 
     def frame(self) -> pd.DataFrame:
         """Their rows of the request table, as the general flow would have left them by now."""
