@@ -8,6 +8,7 @@ The model keeps open requests alive so that Mesa's weakly referenced event callb
 from __future__ import annotations
 
 from enum import StrEnum
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -91,16 +92,17 @@ TABLE_COLUMNS: tuple[tuple[str, str, Any], ...] = (  # column, Request attribute
 
 def to_frame(requests: list[Request]) -> pd.DataFrame:
     """Per-request table. Segments are accounted when they are scheduled, so a completed request's
-    components sum exactly to its latency; an open request's components are those planned so far."""
-    comps = np.array([r._components for r in requests], dtype=float).reshape(len(requests), len(COMPONENTS))
-    rows = list(map(attrgetter(*(attribute for _, attribute, _ in TABLE_COLUMNS)), requests))
-    columns = zip(*rows) if rows else ([] for _ in TABLE_COLUMNS)
+    components sum exactly to its latency; an open request's components are those planned so far.
+    Each column is read straight into its array (`np.fromiter`), with no row tuples in between."""
+    n = len(requests)
     frame = pd.DataFrame({
-        column: pd.array(list(values), dtype=dtype) if dtype == "str" else np.array(list(values), dtype=dtype)
-        for (column, _, dtype), values in zip(TABLE_COLUMNS, columns)
+        column: pd.array(list(map(attrgetter(attribute), requests)), dtype=dtype) if dtype == "str"
+        else np.fromiter(map(attrgetter(attribute), requests), dtype, n)
+        for column, attribute, dtype in TABLE_COLUMNS
     })
+    comps = np.fromiter(chain.from_iterable(map(attrgetter("_components"), requests)), float, n * len(COMPONENTS))
     for j, name in enumerate(COMPONENTS):
-        frame[name] = comps[:, j]
+        frame[name] = comps.reshape(n, len(COMPONENTS))[:, j]
     return frame
 
 
