@@ -17,6 +17,7 @@ from helpers import ROOT, SCENARIOS
 from sim.measure.access import access_map
 from sim.studies.compare import RESULT_FILES, compare
 from sim.present.labels import HEADLINE
+from sim.runs import runner
 from sim.runs.runner import RUN_COLUMNS, Task, read_run, replicate_seeds, run_folder, run_tasks
 from sim.runs.stats import SUMMARY_COLUMNS
 
@@ -93,6 +94,15 @@ def test_runner_records_a_failure_lets_the_others_finish_and_resumes(tmp_path):
     # Another seed for the same folder is another task: it runs instead of reusing stale numbers.
     moved = Task(tasks[0].label, 0, 99, tasks[0].scenario, tasks[0].overrides, tasks[0].digest)
     assert run_tasks([moved], out, workers=1, progress=False).ran == 1
+
+
+def test_local_workers_are_replaced_and_every_run_still_finishes(tmp_path, monkeypatch):
+    """More runs than the workers may do before they are replaced: each runs once, none is stuck."""
+    monkeypatch.setattr(runner, "TASKS_PER_WORKER", 2)
+    tasks = tasks_for(tmp_path, seeds=range(11, 17))[:6]
+    log = run_tasks(tasks, tmp_path / "out", workers=2, progress=False)
+    assert (log.ran, log.skipped, log.failed) == (6, 0, {})
+    assert all(read_run(tmp_path / "out", t)[0]["requests"]["created"] > 0 for t in tasks)
 
 
 def test_results_are_identical_in_processes_and_on_dask(tmp_path):

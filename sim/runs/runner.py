@@ -102,8 +102,10 @@ def replicate_seeds(seed: int, replicates: int) -> list[int]:
     return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
 
 
-# A local worker process is replaced after this many runs: a long study's worker memory grows
-# (to gigabytes over hundreds of runs), and a fresh process costs only its imports.
+# Local worker processes are replaced after this many runs each: a long study's worker memory grows
+# (to gigabytes over hundreds of runs), and a fresh process costs only its imports. A fresh pool per
+# batch does it; the pool's own `max_tasks_per_child` stops scheduling once a worker has been
+# replaced, on the Pythons this project supports (CPython gh-115634).
 TASKS_PER_WORKER = 100
 
 
@@ -178,19 +180,22 @@ def run_tasks(tasks: list[Task], out: Path, *, workers: int | None = None, dask:
     if not pending:
         return log
     (Path(out) / "runs").mkdir(parents=True, exist_ok=True)
-    with _pool(min(workers or default_workers(), len(pending)), dask) as (submit, completed), \
-            tqdm(total=len(pending), unit="run", desc="runs", file=sys.stderr, disable=not progress,
-                 dynamic_ncols=True) as bar:
+    workers = min(workers or default_workers(), len(pending))
+    batch = len(pending) if dask else workers * TASKS_PER_WORKER
+    with tqdm(total=len(pending), unit="run", desc="runs", file=sys.stderr, disable=not progress,
+              dynamic_ncols=True) as bar:
         bar.set_postfix(failed=0, skipped=log.skipped)
-        futures = {submit(execute, t, with_requests): t for t in pending}
-        for future in completed(futures):
-            outcome = _outcome(future, futures[future])
-            write_outcome(out, outcome)
-            log.ran += 1
-            if outcome.error is not None:
-                log.failed[outcome.task.name] = outcome.error
-            bar.set_postfix(failed=len(log.failed), skipped=log.skipped)
-            bar.update()
+        for start in range(0, len(pending), batch):
+            with _pool(workers, dask) as (submit, completed):
+                futures = {submit(execute, t, with_requests): t for t in pending[start:start + batch]}
+                for future in completed(futures):
+                    outcome = _outcome(future, futures[future])
+                    write_outcome(out, outcome)
+                    log.ran += 1
+                    if outcome.error is not None:
+                        log.failed[outcome.task.name] = outcome.error
+                    bar.set_postfix(failed=len(log.failed), skipped=log.skipped)
+                    bar.update()
     return log
 
 
@@ -207,7 +212,7 @@ def _pool(workers: int, dask: str | None) -> Iterator[tuple[Callable, Callable]]
     """`submit` and `as_completed` of a local process pool or of a Dask client."""
     if dask is None:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_exit_with,
-                                   initargs=(os.getpid(),), max_tasks_per_child=TASKS_PER_WORKER)
+                                   initargs=(os.getpid(),))
         try:
             yield pool.submit, local_completed
         finally:
