@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import math
+from contextlib import contextmanager
 
 import mesa
 import numpy as np
@@ -38,12 +39,34 @@ from sim.world.policy import DOOR, PHYSICAL
 from sim.world.rota import Rota
 
 
+@contextmanager
+def _collector_set_aside():
+    """Python's cyclic garbage collector set aside while a model is built or run: nearly all that
+    is made meanwhile (territory, residents, requests, what residents remember) lives as long as
+    the model, so scanning it again and again is wasted (a sixth of a whole-area year, with what
+    was built frozen). Afterwards it all joins the collector's oldest generation unscanned."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if collecting:
+            gc.enable()
+
+
 class GovernanceModel(mesa.Model):
     """Residents, service points and staff of one territory under one authorisation policy."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, live: bool = False):
         """`live`: a view watches the run (the teaching app), so every request stays in `open`
         until the clock reaches its end; otherwise a request leaves `open` once its end is settled."""
+        with _collector_set_aside():
+            self._build(scenario, seed, live)
+
+    # ---- construction -----------------------------------------------------------------------------
+    def _build(self, scenario: Scenario, seed: int | None, live: bool) -> None:
         seed = scenario["run"]["seed"] if seed is None else seed
         self.live = live
         super().__init__(rng=seed)
@@ -97,7 +120,6 @@ class GovernanceModel(mesa.Model):
         for s in self.specialists:
             s.schedule_next_visit(0.0)
 
-    # ---- construction -----------------------------------------------------------------------------
     def _build_residents(self, cfg: dict, rng: np.random.Generator) -> None:
         t = self.territory
         self.home = np.repeat(np.arange(len(t.building_pop)), t.building_pop)
@@ -139,20 +161,9 @@ class GovernanceModel(mesa.Model):
         self.run_for(self.scenario_values["run"]["step_minutes"])
 
     def run(self) -> None:
-        """Run to the end. Everything built so far lives as long as the model, and so does nearly
-        everything the run makes (requests, what residents remember), so Python's cyclic garbage
-        collector is set aside meanwhile: with only what was built kept from its scans (frozen),
-        scanning what the run makes still took a sixth of a whole-area year. Afterwards it all
-        joins the collector's oldest generation unscanned, as what was built did before."""
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        """Run to the end."""
+        with _collector_set_aside():
             self.run_until(self.stop)
-        finally:
-            gc.freeze()
-            gc.unfreeze()
-            if collecting:
-                gc.enable()
 
     def run_until(self, end_time: float) -> None:
         self.horizon = end_time  # due items are taken in batches only up to where the clock is going
