@@ -30,6 +30,7 @@ from sim.errors import ScenarioError
 
 ACCESS = "access"  # the class of the straight leg between a door and the road
 SOURCES_PER_SEARCH = 64  # Dijkstra sources searched together (bounds the memory of one block)
+PAIRED_REACH = 3  # paired searches first reach this many times the farthest pair's straight line
 NODE_DIGITS = 6  # node positions are rounded to a millimetre so touching segments share a node
 
 
@@ -131,30 +132,46 @@ class RoadNetwork:
         return Legs(**out)
 
     def legs_paired(self, a_xy: np.ndarray, b_xy: np.ndarray) -> Legs:
-        """a[i] to b[i] for each i: (N,) arrays; one search from each junction the b join by."""
+        """a[i] to b[i] for each i: (N,) arrays; one search from each junction the b join by.
+        Paired trips are short beside the whole network (a home and its own station), so the
+        searches first reach only `PAIRED_REACH` times the farthest pair's straight line: a trip
+        no longer than that is found exactly (the paths they leave out are longer), and only the
+        trips that are longer are searched again all the way."""
         a, b = self.snap(a_xy), self.snap(b_xy)
-        sources, which = np.unique(np.r_[b.u, b.v], return_inverse=True)
-        ends = ((which[:len(b.u)], b.to_u), (which[len(b.u):], b.to_v))
+        reach = PAIRED_REACH * float(np.hypot(*(np.asarray(a_xy) - np.asarray(b_xy)).T).max(initial=0.0))
         out = {}
         for name, matrix in self._weights.items():
             f_a, f_b = self._per_km[name][a.edge], self._per_km[name][b.edge]
-            from_end = [np.empty(len(a.u)), np.empty(len(a.u))]  # from b's ends u and v to a
-            start = 0
-            for block in self._search(matrix, sources):
-                for (source, _), found in zip(ends, from_end):
-                    mine = (source >= start) & (source < start + len(block))
-                    row = source[mine] - start
-                    found[mine] = np.minimum(block[row, a.u[mine]] + a.to_u[mine] * f_a[mine],
-                                             block[row, a.v[mine]] + a.to_v[mine] * f_a[mine])
-                start += len(block)
-            along = np.minimum(*(found + part * f_b for (_, part), found in zip(ends, from_end)))
+            limit = reach * float(self._per_km[name].max(initial=1.0))
+            along = self._along(matrix, a, b, f_a, f_b, np.arange(len(a.u)), limit)
+            far = np.flatnonzero(~(along <= limit))
+            along[far] = self._along(matrix, a, b, f_a, f_b, far, np.inf)
             along = np.where(b.edge == a.edge, np.minimum(along, np.abs(b.to_u - a.to_u) * f_a), along)
             out[name] = along + (a.off + b.off) * self._access[name]
         return Legs(**out)
 
-    def _search(self, matrix, sources: np.ndarray):
+    def _along(self, matrix, a: Snap, b: Snap, f_a: np.ndarray, f_b: np.ndarray, pairs: np.ndarray,
+               limit: float) -> np.ndarray:
+        """Km along the roads between the joining points of b[pairs] and a[pairs], by either end of
+        either edge, with searches from b's ends that stop at `limit` (inf beyond it)."""
+        a_u, a_v, a_to_u, a_to_v, f_a = a.u[pairs], a.v[pairs], a.to_u[pairs], a.to_v[pairs], f_a[pairs]
+        sources, which = np.unique(np.r_[b.u[pairs], b.v[pairs]], return_inverse=True)
+        ends = ((which[:len(pairs)], b.to_u[pairs]), (which[len(pairs):], b.to_v[pairs]))
+        from_end = [np.empty(len(pairs)), np.empty(len(pairs))]  # from b's ends u and v to a
+        start = 0
+        for block in self._search(matrix, sources, limit):
+            for (source, _), found in zip(ends, from_end):
+                mine = (source >= start) & (source < start + len(block))
+                row = source[mine] - start
+                found[mine] = np.minimum(block[row, a_u[mine]] + a_to_u[mine] * f_a[mine],
+                                         block[row, a_v[mine]] + a_to_v[mine] * f_a[mine])
+            start += len(block)
+        return np.minimum(*(found + part * f_b[pairs] for (_, part), found in zip(ends, from_end)))
+
+    def _search(self, matrix, sources: np.ndarray, limit: float = np.inf):
         for start in range(0, len(sources), SOURCES_PER_SEARCH):
-            yield np.atleast_2d(dijkstra(matrix, directed=False, indices=sources[start:start + SOURCES_PER_SEARCH]))
+            yield np.atleast_2d(dijkstra(matrix, directed=False, indices=sources[start:start + SOURCES_PER_SEARCH],
+                                         limit=limit))
 
 
 def segments_graph(segments, classes: dict[str, RoadClass], where: str) -> nx.Graph:
