@@ -2,6 +2,7 @@
 it writes, the command line end to end, and Chinese figures without a missing glyph."""
 
 import json
+import pickle
 import subprocess
 import sys
 import warnings
@@ -17,7 +18,6 @@ from helpers import ROOT, SCENARIOS
 from sim.measure.access import access_map
 from sim.studies.compare import RESULT_FILES, compare
 from sim.present.labels import HEADLINE
-from sim.runs import runner
 from sim.runs.runner import RUN_COLUMNS, Task, read_run, replicate_seeds, run_folder, run_tasks
 from sim.runs.stats import SUMMARY_COLUMNS
 
@@ -96,12 +96,17 @@ def test_runner_records_a_failure_lets_the_others_finish_and_resumes(tmp_path):
     assert run_tasks([moved], out, workers=1, progress=False).ran == 1
 
 
-def test_local_workers_are_replaced_and_every_run_still_finishes(tmp_path, monkeypatch):
-    """More runs than the workers may do before they are replaced: each runs once, none is stuck."""
-    monkeypatch.setattr(runner, "TASKS_PER_WORKER", 2)
+def test_local_workers_are_replaced_and_every_run_still_finishes(tmp_path):
+    """More runs than the workers may do before they are replaced: each runs once, none is stuck.
+    In a child process with a deadline, so a stuck pool fails the test instead of hanging the suite."""
     tasks = tasks_for(tmp_path, seeds=range(11, 17))[:6]
-    log = run_tasks(tasks, tmp_path / "out", workers=2, progress=False)
-    assert (log.ran, log.skipped, log.failed) == (6, 0, {})
+    code = ("import pickle, sys\nfrom sim.runs import runner\nrunner.TASKS_PER_WORKER = 2\n"
+            "tasks, out = pickle.load(sys.stdin.buffer)\n"
+            "log = runner.run_tasks(tasks, out, workers=2, progress=False)\n"
+            "print(log.ran, log.skipped, len(log.failed))\n")
+    done = subprocess.run([sys.executable, "-c", code], input=pickle.dumps((tasks, tmp_path / "out")),
+                          capture_output=True, timeout=120, cwd=ROOT)
+    assert done.stdout.decode().split() == ["6", "0", "0"], done.stderr.decode()[-2000:]
     assert all(read_run(tmp_path / "out", t)[0]["requests"]["created"] > 0 for t in tasks)
 
 
