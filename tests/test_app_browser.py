@@ -1,8 +1,11 @@
 """End to end: `python -m sim app` served on a free port and driven in headless Chromium at a
-projector's 1280x720 (Debian's chromium, through playwright; no browser download). Leaves
+projector's 1280x720 (Debian's chromium, through playwright; no browser download), and by a
+student simulated without a browser (benchmarks/students.py, the app benchmark's class). Leaves
 app-screenshot.png and the frame rate measured while playing (app-frame-rate.txt) in the test's
 own temporary folder, never in the repository's results/, where a user's files may stand."""
 
+import asyncio
+import importlib.util
 import os
 import re
 import socket
@@ -29,10 +32,8 @@ LATIN_ALLOWED = {"EN"}  # the button that switches back to English
 WAIT = 120_000  # ms: a generous deadline for anything the page must get to, on a loaded machine
 START = (7 * 24 + 8) * 60 + 40  # the moment the page opens on, Monday of week 2 at 08:40
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"),
-]
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
+                                    reason="Debian's chromium is not installed (apt-get install chromium)")
 
 
 def free_port() -> int:
@@ -135,6 +136,39 @@ VISIBLE_WORDS = """() => document.body.innerText + ' ' + [...document.querySelec
   + ' ' + document.title"""
 
 
+def students():
+    spec = importlib.util.spec_from_file_location("students", ROOT / "benchmarks" / "students.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_simulated_student_gets_packets_that_move_on(server):
+    """The benchmark's student speaks to the server as a page does: it gets the page, asks for
+    packets at 1 hour a second and gets them, each later than the one before."""
+    url, _ = server
+    module = students()
+
+    async def visit():
+        student = module.Student(url, module.SPEEDS["hour"])
+        try:
+            await student.connect()
+            deadline = time.perf_counter() + WAIT / 1000
+            while len(student.replies) < 3 and time.perf_counter() < deadline:
+                await student.play(time.perf_counter() + 0.5)
+        finally:
+            await student.leave()
+        return student
+
+    student = asyncio.run(visit())
+    assert student.error is None
+    minutes = [t for _, _, t in student.replies]
+    assert len(minutes) >= 3 and minutes[0] >= START
+    assert all(later > earlier for earlier, later in zip(minutes, minutes[1:]))
+
+
+@pytest.mark.browser
+@needs_chromium
 def test_a_lesson_in_chromium(server, tmp_path):
     url, process = server
     errors: list = []
