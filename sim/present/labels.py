@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 from sim.clock import DAY, WEEKDAYS
 from sim.present.text import LANGS, keys, text
@@ -140,8 +141,14 @@ def clock(minutes: float, lang: str) -> str:
 def app_words(lang: str) -> dict:
     """The teaching app's words as one dict, for the page and for the browser that draws with
     them: the strings of `app.*`, with the days, speeds, resident states, chart titles, About
-    sections and guided questions gathered into lists."""
-    lang = "zh" if lang == "zh" else "en"
+    sections and guided questions gathered into lists. Made once per language and shared by
+    every page and packet (a page's render and each packet read it), so never changed by its
+    readers."""
+    return _app_words("zh" if lang == "zh" else "en")
+
+
+@cache
+def _app_words(lang: str) -> dict:
     words: dict = {k: text(f"app.{k}", lang) for k in keys("app") if "." not in k}
     words["days"] = [text(f"app.days.{d.lower()}", lang) for d in WEEKDAYS]
     words["speeds"] = [text(f"app.speeds.{k}", lang) for k in keys("app.speeds") if "." not in k]

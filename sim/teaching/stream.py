@@ -150,11 +150,13 @@ class Stream:
         share = (view.t - trip[moving, 0]) / np.maximum(trip[moving, 1] - trip[moving, 0], 1e-9)
         xy[moving] = home[moving] + np.clip(share, 0, 1)[:, None] * (trip[moving, 2:] - home[moving])
         records = {}
-        for k in range(len(view.rid)):
-            rec = (*_round(xy[k]), int(view.state[k]))
-            if has_trip[k]:
-                rec += (round(float(trip[k, 0]), 1), round(float(trip[k, 1]), 1), *_round(home[k]), *_round(trip[k, 2:]))
-            records[int(view.rid[k])] = rec
+        homes, towards, times = _round(home), _round(trip[:, 2:]), trip[:, :2].tolist()
+        for k, (rid, (x, y), state, planned) in enumerate(zip(view.rid.tolist(), _round(xy), view.state.tolist(),
+                                                               has_trip.tolist())):
+            if planned:
+                records[rid] = (x, y, state, round(times[k][0], 1), round(times[k][1], 1), *homes[k], *towards[k])
+            else:
+                records[rid] = (x, y, state)
         before = self.sent[i]
         upd = [[rid, *rec] for rid, rec in records.items() if before.get(rid) != rec]
         gone = [rid for rid in before if rid not in records]
