@@ -11,6 +11,7 @@ go in SIM_APP_HOSTS, separated by commas.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import socket
@@ -85,9 +86,20 @@ def _canonical(name: str) -> str:
         return name.lower()
 
 
+YOUNG_OBJECTS = 20_000  # allocations between the cyclic collector's youngest-generation passes (Python's: 700)
+
+
 def build() -> Guard:
-    """The guarded Solara app, for `uvicorn --factory sim.teaching.server:build`."""
+    """The guarded Solara app, for `uvicorn --factory sim.teaching.server:build`.
+
+    Each packet is a few hundred small lists and dicts that live until the next one, a quarter
+    of a second; with Python's default thresholds they outlive the young generations, and the
+    oldest generation (every open page's models) was scanned again several times a second: a
+    fifth of the server's time with eight students playing. A larger young generation lets them
+    die young."""
     from solara.server.starlette import app as solara_app
+
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
 
     host = os.environ.get("SIM_APP_HOST", "127.0.0.1")
     return Guard(solara_app, host_names(host, os.environ.get("SIM_APP_HOSTS", "")),
