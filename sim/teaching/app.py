@@ -101,8 +101,29 @@ def bounded(controls: dict) -> dict:
     return {**controls, "specialists": min(max(controls["specialists"], low), high)}
 
 
-@solara.component_vue("live_view.vue")
-def LiveCanvas(scene: dict, geometry: dict, packet: dict, words: dict, lang: str, event_more: Callable[[dict], None]):
+class Sealed:
+    """Data for the browser, handed to the live view as it is. On every render Solara (reacton)
+    searches the props' dicts and lists for elements, down to each number of a packet; these
+    hold none, and sealed they are not searched. Equal when their data are equal, so a prop
+    is sent again only when its data changed, as before."""
+
+    __slots__ = ("data",)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, data):
+        self.data = data
+
+    def __eq__(self, other):
+        return isinstance(other, Sealed) and self.data == other.data
+
+
+def _unsealed(value, widget):
+    return value.data if isinstance(value, Sealed) else value
+
+
+@solara.component_vue("live_view.vue", to_json={name: _unsealed for name in ("scene", "geometry", "packet", "words")})
+def LiveCanvas(scene: Sealed, geometry: Sealed, packet: Sealed, words: Sealed, lang: str,
+               event_more: Callable[[dict], None]):
     pass
 
 
@@ -133,7 +154,8 @@ def LiveView(live: LiveModel, gen: int, language: str, jump: int):
             LOG.exception("advancing the live model")
             set_latest({**packet, "error": f"{app_words(language)['error']}: {exc}", "seq": data.get("seq")})
 
-    LiveCanvas(scene=static, geometry=shapes, packet=packet, words=app_words(language), lang=language, event_more=more)
+    LiveCanvas(scene=Sealed(static), geometry=Sealed(shapes), packet=Sealed(packet), words=Sealed(app_words(language)),
+               lang=language, event_more=more)
 
 
 def _select(label: str, value, items: list[tuple], on_value, changed: bool, words: dict):
