@@ -399,7 +399,11 @@ def test_the_page_and_its_about_panel_render_in_both_languages():
     for lang in ("en", "zh"):
         app.lang.set(lang)
         box, rc = solara.render(app.Page(), handle_error=False)
-        rc.find(class_="sim-about").assert_single()  # the About panel is there, closed, with its questions
+        rc.find(class_="sim-about").assert_single()  # the About panel is there, closed and empty
+        assert rc.find(class_="sim-btn sim-go").widgets == []
+        rc.find(class_="sim-btn sim-about-btn").widget.fire_event("click", None)
         assert len(rc.find(class_="sim-btn sim-go").widgets) == len(app.QUESTIONS)
+        rc.find(class_="sim-btn sim-close").widget.fire_event("click", None)
+        assert rc.find(class_="sim-btn sim-go").widgets == []  # emptied again when closed
         rc.close()
     app.lang.set("en")

@@ -240,25 +240,27 @@ def About(open_: bool, on_close, on_jump):
     with solara.v.Dialog(v_model=open_, on_v_model=lambda v: None if v else on_close(), max_width=980,
                          scrollable=True):
         with solara.v.Card(class_="sim-about"):
-            with solara.v.CardText():
-                for head, body in w["about_sections"]:
-                    solara.HTML(tag="h3", unsafe_innerHTML=head)
-                    solara.HTML(tag="p", unsafe_innerHTML=body)
-                solara.HTML(tag="h3", unsafe_innerHTML=w["policies_title"])
-                for name in policies(SCENARIO_DIR):
-                    meta = load(SCENARIO_DIR / f"{name}.toml").values["meta"]
-                    line = meta.get("description_zh" if zh else "description", "")
-                    solara.HTML(tag="p", unsafe_innerHTML=f"<b>{scenario_name(meta, lang.value, short=True)}</b>: {line}")
-                solara.HTML(tag="h3", unsafe_innerHTML=w["questions_title"])
-                for t, question in zip(QUESTIONS, w["questions"]):
-                    with solara.Row(style={"align-items": "center"}):
-                        solara.Button(w["go_there"], on_click=lambda t=t: on_jump(t), small=True, outlined=True,
-                                      classes=["sim-btn", "sim-go"])
-                        solara.Text(question, style={"font-size": "15px"})
-                solara.HTML(tag="h3", unsafe_innerHTML=w["glossary"])
-                terms = "; ".join(text(f"term.{k}", "zh") + ("" if zh else " " + text(f"term.{k}", "en"))
-                                  for k in keys("term"))
-                solara.HTML(tag="p", unsafe_innerHTML=terms)
+            if open_:  # made only while open: each packet's render walks every element of the page
+                with solara.v.CardText():
+                    for head, body in w["about_sections"]:
+                        solara.HTML(tag="h3", unsafe_innerHTML=head)
+                        solara.HTML(tag="p", unsafe_innerHTML=body)
+                    solara.HTML(tag="h3", unsafe_innerHTML=w["policies_title"])
+                    for name in policies(SCENARIO_DIR):
+                        meta = load(SCENARIO_DIR / f"{name}.toml").values["meta"]
+                        line = meta.get("description_zh" if zh else "description", "")
+                        solara.HTML(tag="p",
+                                    unsafe_innerHTML=f"<b>{scenario_name(meta, lang.value, short=True)}</b>: {line}")
+                    solara.HTML(tag="h3", unsafe_innerHTML=w["questions_title"])
+                    for t, question in zip(QUESTIONS, w["questions"]):
+                        with solara.Row(style={"align-items": "center"}):
+                            solara.Button(w["go_there"], on_click=lambda t=t: on_jump(t), small=True, outlined=True,
+                                          classes=["sim-btn", "sim-go"])
+                            solara.Text(question, style={"font-size": "15px"})
+                    solara.HTML(tag="h3", unsafe_innerHTML=w["glossary"])
+                    terms = "; ".join(text(f"term.{k}", "zh") + ("" if zh else " " + text(f"term.{k}", "en"))
+                                      for k in keys("term"))
+                    solara.HTML(tag="p", unsafe_innerHTML=terms)
             with solara.v.CardActions():
                 solara.Button(w["close"], on_click=on_close, classes=["sim-btn", "sim-close"])
 
