@@ -263,14 +263,22 @@ class Run:
         slot = np.full(n, -1)
         trip = np.full((n, 4), np.nan)
 
-        for i in np.flatnonzero(steps == "arrive").tolist():
-            station = m.point_of(reqs[i])
-            minutes = m.travel.minutes_to(int(resident[i]), station)
-            trip[i] = (due[i] - minutes, due[i], *station.xy)
-            share = 1.0 - (due[i] - t) / minutes if minutes > 0 else 1.0
-            if share > 0:
-                state[i] = TRAVELLING
-                xy[i] += min(share, 1.0) * (station.xy - xy[i])
+        going = np.flatnonzero(steps == "arrive")  # on the way, or about to set off: all at once
+        if len(going):
+            channel = np.array([reqs[i].channel for i in going.tolist()], dtype=object)
+            point = np.fromiter((reqs[i].point for i in going.tolist()), np.int64, len(going))
+            minutes = m.travel.trips_to_points(channel, resident[going], point)[1]
+            street = channel == "street"
+            to = np.empty((len(going), 2))
+            to[street] = np.reshape([m.streets[p].xy for p in point[street].tolist()], (-1, 2))
+            to[~street] = np.reshape([m.communities[p].xy for p in point[~street].tolist()], (-1, 2))
+            trip[going] = np.column_stack([due[going] - minutes, due[going], to])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(minutes > 0, 1.0 - (due[going] - t) / minutes, 1.0)
+            on_way = share > 0
+            moving = going[on_way]
+            state[moving] = TRAVELLING
+            xy[moving] += np.minimum(share[on_way], 1.0)[:, None] * (to[on_way] - xy[moving])
 
         points = m.streets + m.communities
         queue = np.array([p.queue_length(t) for p in points])
