@@ -49,8 +49,9 @@ def acquaintances(residents: np.ndarray, building: np.ndarray, grid: np.ndarray,
     k = rng.binomial(n * (n - 1) // 2, min(cfg["long_ties"] / max(population - 1, 1), 1.0)) if n > 1 else 0
     pairs.append(rng.integers(0, n, (k, 2)))
     edges = people[np.concatenate(pairs)]
-    edges = np.unique(np.sort(edges[edges[:, 0] != edges[:, 1]], axis=1), axis=0).reshape(-1, 2)
-    return Acquaintances(edges, population)
+    edges = np.sort(edges[edges[:, 0] != edges[:, 1]], axis=1).astype(np.int64)
+    keys = np.unique(edges[:, 0] * population + edges[:, 1])  # one number per pair: sorts as the rows do
+    return Acquaintances(np.stack([keys // population, keys % population], axis=1), population)
 
 
 def _ties(group: np.ndarray, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
