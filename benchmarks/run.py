@@ -301,9 +301,9 @@ def bench_app(base: float, seconds: float = 8.0) -> dict:
     For each: the teacher's frames drawn per second, the drawing script's milliseconds per frame
     and the simulated minutes the teacher sees per second (asked: 60); the students' packets and
     simulated minutes per second (mean and slowest), the reply time of their requests and the
-    generator's own CPU; the server's CPU (% of one core; Solara serves every page from one
-    Python process) and its CPU milliseconds per packet, the teacher's and the students' packets
-    together. `class_limit` per student speed is the most students with which the teacher still
+    generator's own CPU; the server's CPU (% of one core: Solara serves every page from one
+    Python process, whose interpreter lock lets it use about one core at most) and its CPU
+    milliseconds per packet, the teacher's and the students' packets together. `class_limit` per student speed is the most students with which the teacher still
     sees at least 90% of its speed and 15 frames/s. The server's CPU a few seconds after the
     students left shows whether it falls back to the teacher's share."""
     import socket

@@ -33,6 +33,7 @@ import urllib.request
 import uuid
 from urllib.parse import urljoin, urlsplit
 
+import psutil
 import websockets
 
 SPEEDS = {"hour": 60.0, "day": 1440.0}  # simulated minutes per second, as the page's speed buttons
@@ -210,13 +211,14 @@ async def session(student: Student, started: asyncio.Event, until: list[float]) 
 
 
 async def run_class(url: str, students: int, speed: float, seconds: float, server_pid: int | None) -> dict:
-    import psutil
-
     server = psutil.Process(server_pid) if server_pid else None
     class_ = [Student(url, speed) for _ in range(students)]
     started, until = asyncio.Event(), [math.inf]
     tasks = [asyncio.create_task(session(s, started, until)) for s in class_]
-    await asyncio.wait_for(asyncio.gather(*(s.playing.wait() for s in class_)), TIMEOUT)
+    await asyncio.wait([asyncio.create_task(s.playing.wait()) for s in class_], timeout=TIMEOUT)
+    for s in class_:
+        if not s.playing.is_set():
+            s.error = f"no packet within {TIMEOUT:.0f} s"
     print("playing", flush=True)
     t0 = time.perf_counter()
     until[0] = t0 + seconds
