@@ -116,6 +116,9 @@ class Stream:
         self.n = 0
         self.orient = Orientation(live.runs[0].model.territory)  # a model with an error has no page to stream to
         self.unit = float(max(self.orient.size) / 160)
+        # each run's street centres then community stations, where the queue badges go
+        self.points = [_round(self.orient(np.vstack([p.xy for p in run.model.streets + run.model.communities])))
+                       for run in live.runs]
         self.reset()
 
     def reset(self) -> None:
@@ -149,29 +152,25 @@ class Stream:
         moving = view.state == TRAVELLING  # on the road from the spot the resident is drawn at home
         share = (view.t - trip[moving, 0]) / np.maximum(trip[moving, 1] - trip[moving, 0], 1e-9)
         xy[moving] = home[moving] + np.clip(share, 0, 1)[:, None] * (trip[moving, 2:] - home[moving])
-        records = {}
-        homes, towards, times = _round(home), _round(trip[:, 2:]), trip[:, :2].tolist()
-        for k, (rid, (x, y), state, planned) in enumerate(zip(view.rid.tolist(), _round(xy), view.state.tolist(),
-                                                               has_trip.tolist())):
-            if planned:
-                records[rid] = (x, y, state, round(times[k][0], 1), round(times[k][1], 1), *homes[k], *towards[k])
-            else:
-                records[rid] = (x, y, state)
+        recs: list[tuple] = [(x, y, state) for (x, y), state in zip(_round(xy), view.state.tolist())]
+        planned = np.flatnonzero(has_trip)
+        for k, (t0, t1), (hx, hy), (tx, ty) in zip(planned.tolist(), trip[planned, :2].tolist(),
+                                                   _round(home[planned]), _round(trip[planned, 2:])):
+            recs[k] += (round(t0, 1), round(t1, 1), hx, hy, tx, ty)
+        records = dict(zip(view.rid.tolist(), recs))
         before = self.sent[i]
         upd = [[rid, *rec] for rid, rec in records.items() if before.get(rid) != rec]
         gone = [rid for rid in before if rid not in records]
         self.sent[i] = records
-        workers = self.orient(view.worker_xy)
-        specialists = self.orient(view.specialist_xy)
-        points = self.orient(np.vstack([m.xy for m in run.model.streets + run.model.communities]))
-        n_streets = len(run.model.streets)
-        held = np.concatenate([np.zeros(n_streets, dtype=int), view.held])
-        badges = [[*_round(points[p]), int(view.queue[p]), int(held[p])] for p in range(len(points))
-                  if view.queue[p] or held[p]]
+        held = np.concatenate([np.zeros(len(run.model.streets), dtype=int), view.held]).astype(int).tolist()
+        queue = view.queue.astype(int).tolist()
+        badges = [[x, y, q, h] for (x, y), q, h in zip(self.points[i], queue, held) if q or h]
         return {
             "upd": upd, "del": gone, "badges": badges,
-            "workers": [[*_round(xy), bool(out)] for xy, out in zip(workers, view.worker_out)],
-            "specialists": [[*_round(xy), bool(on)] for xy, on in zip(specialists, view.specialist_on)],
+            "workers": [[x, y, out] for (x, y), out in zip(_round(self.orient(view.worker_xy)),
+                                                            view.worker_out.tolist())],
+            "specialists": [[x, y, on] for (x, y), on in zip(_round(self.orient(view.specialist_xy)),
+                                                             view.specialist_on.tolist())],
             "cohorts": self._cohorts(i, run),
             "means": self._means(i, run),
         }
