@@ -85,10 +85,11 @@ class Student:
         await asyncio.to_thread(load)
         self.opener, self.cookie = opener, "; ".join(f"{c.name}={c.value}" for c in jar)
         parts = urlsplit(self.url)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
         self.kernel, self.page = str(uuid.uuid4()), str(uuid.uuid4())
         ws_url = urljoin(self.url, f"jupyter/api/kernels/{self.kernel}/channels?session_id={self.page}")
         ws_url = ("wss" if parts.scheme == "https" else "ws") + ws_url[len(parts.scheme):]
-        self.ws = await websockets.connect(ws_url, origin=f"{parts.scheme}://{parts.netloc}",
+        self.ws = await websockets.connect(ws_url, origin=self.origin,
                                            additional_headers={"Cookie": self.cookie}, proxy=None,
                                            ping_interval=None, max_size=None, open_timeout=TIMEOUT)
         control = str(uuid.uuid4())
@@ -119,10 +120,8 @@ class Student:
                 self.receive(data["state"]["packet"], now)
         return None
 
-    def receive(self, p, now: float) -> None:
+    def receive(self, p: dict, now: float) -> None:
         """live_view.vue's `receive`, as far as pacing goes."""
-        if isinstance(p, str):
-            p = json.loads(p)
         if not p or not p.get("runs"):
             return
         self.advance(now)
@@ -182,7 +181,7 @@ class Student:
             return
         await self.ws.close()
         request = urllib.request.Request(urljoin(self.url, f"_solara/api/close/{self.kernel}?session_id={self.page}"),
-                                         data=b"", method="POST", headers={"Origin": self.url.rstrip("/")})
+                                         data=b"", method="POST", headers={"Origin": self.origin})
         try:
             await asyncio.to_thread(lambda: self.opener.open(request, timeout=10).close())
         except OSError:

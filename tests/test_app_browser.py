@@ -167,6 +167,17 @@ def test_a_simulated_student_gets_packets_that_move_on(server):
     assert all(later > earlier for earlier, later in zip(minutes, minutes[1:]))
 
 
+def test_the_simulated_student_paces_itself_as_the_page_does():
+    """Its speeds, packets a second, reserve and resend time are the page's own."""
+    module = students()
+    page = (ROOT / "sim" / "teaching" / "live_view.vue").read_text()
+    speeds = re.search(r"const SPEEDS = \[([^\]]*)\]", page).group(1)
+    assert set(module.SPEEDS.values()) <= {float(v) for v in speeds.split(",")}
+    assert f"const PACKETS_PER_SECOND = {module.PACKETS_PER_SECOND};" in page
+    assert f"last.t - s.T > {module.AHEAD} * chunk" in page
+    assert f"now - s.asked < {module.RESEND * 1000:.0f}" in page
+
+
 @pytest.mark.browser
 @needs_chromium
 def test_a_lesson_in_chromium(server, tmp_path):
