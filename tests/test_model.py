@@ -210,3 +210,21 @@ def test_a_territory_is_built_once_per_process_for_the_values_that_shape_it(tmp_
     streets.write_text(streets.read_text(encoding="utf-8").replace("62.8,220000", "62.8,110000"), encoding="utf-8")
     after = territory("dingshan", edited)
     assert after is not before and after.population < before.population
+
+
+def test_a_finished_model_is_freed_once_the_next_model_collects(monkeypatch):
+    """A finished batch model stays frozen (no collection scans it) until a later build collects
+    in full; with the threshold at 0 every build does, so the next build frees it."""
+    import gc
+    import weakref
+
+    import sim.engine.model as engine_model
+    monkeypatch.setattr(engine_model, "FROZEN_GROWTH", 0)
+    first = sim.GovernanceModel(sim.load(TINY, []), seed=1)
+    first.run()
+    ref = weakref.ref(first)
+    del first
+    gc.collect()
+    assert ref() is not None  # frozen: an ordinary collection does not free it
+    sim.GovernanceModel(sim.load(TINY, []), seed=2)
+    assert ref() is None

@@ -102,8 +102,9 @@ def replicate_seeds(seed: int, replicates: int) -> list[int]:
     return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
 
 
-# Local worker processes are replaced after this many runs each: a long study's worker memory grows
-# (to gigabytes over hundreds of runs), and a fresh process costs only its imports. A fresh pool per
+# Local worker processes are replaced after this many runs each, so whatever a worker keeps between
+# runs (the engine frees finished models in bulk, `sim.engine.model._Collector`; libraries' caches)
+# cannot build up over a long study, and a fresh process costs only its imports. A fresh pool per
 # batch does it; the pool's own `max_tasks_per_child` stops scheduling once a worker has been
 # replaced, on the Pythons this project supports (CPython gh-115634).
 TASKS_PER_WORKER = 100
