@@ -228,3 +228,20 @@ def test_a_finished_model_is_freed_once_the_next_model_collects(monkeypatch):
     assert ref() is not None  # frozen: an ordinary collection does not free it
     sim.GovernanceModel(sim.load(TINY, []), seed=2)
     assert ref() is None
+
+
+def test_building_a_model_never_lists_the_collectors_objects(monkeypatch):
+    """Listing them would hold a tuple that another thread (the teaching app's server builds the
+    models of many pages at once) is still filling, and that thread fails with a SystemError."""
+    import gc
+
+    import sim.engine.model as engine_model
+    monkeypatch.setattr(engine_model, "FROZEN_GROWTH", 0)  # every build collects in full and counts
+
+    def listed(*args, **kwargs):
+        raise AssertionError("gc.get_objects() called")
+
+    monkeypatch.setattr(gc, "get_objects", listed)
+    sim.GovernanceModel(sim.load(TINY, []), seed=1).run()
+    sim.GovernanceModel(sim.load(TINY, []), seed=2)
+    assert engine_model._collector.after_collection > 0

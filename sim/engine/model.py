@@ -65,7 +65,11 @@ class _Collector:
         if building and gc.get_freeze_count() > FROZEN_GROWTH * self.after_collection:
             gc.unfreeze()
             gc.collect()
-            self.after_collection = len(gc.get_objects())
+            # counted frozen, not listed: gc.get_objects() would hold a tuple another thread (the
+            # app's server builds a page's models in parallel) is still filling: a SystemError there
+            gc.freeze()
+            self.after_collection = gc.get_freeze_count()
+            gc.unfreeze()
         gc.disable()
         try:
             yield
