@@ -6,7 +6,7 @@ In a class each student's page draws on the student's own device, so what a clas
 teacher's laptop is the server's work. Each simulated student does over the network what a page
 does: it loads the page (which sets the session cookie), opens the kernel WebSocket, asks Solara
 to run the app, and then asks the live view for packets as `live_view.vue` does: a `more` event
-for a quarter of a second's worth of simulated time whenever less than one and a half of those
+for half a second's worth of simulated time whenever less than one and a half of those
 is left ahead of what the page shows, with one request in flight. The minutes the student is
 shown advance at the chosen speed until they catch up with the last packet. On leaving, it closes
 the socket and sends the close beacon a page sends on `pagehide`.
@@ -37,7 +37,7 @@ import psutil
 import websockets
 
 SPEEDS = {"hour": 60.0, "day": 1440.0}  # simulated minutes per second, as the page's speed buttons
-PACKETS_PER_SECOND = 4  # live_view.vue: each request asks for a quarter of a second at the speed shown
+PACKETS_PER_SECOND = 2  # live_view.vue: each request asks for half a second at the speed shown
 AHEAD = 1.5  # the page asks again once less than this many requests' worth is left ahead of the clock
 RESEND = 5.0  # seconds after which the page asks again though a request is still unanswered
 FRAME = 1 / 60  # the page checks once a drawn frame
