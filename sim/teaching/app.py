@@ -175,20 +175,26 @@ def _slider(label: str, value_text: str, value, low, high, step, on_value, chang
             solara.Text(words["changed"], classes=["sim-changed-note"])
 
 
+def _title(name: str, language: str) -> str:
+    """A policy file's short name for the dropdowns; the file's stem if it cannot be read."""
+    try:
+        return scenario_name(load(SCENARIO_DIR / f"{name}.toml").values["meta"], language, short=True)
+    except Exception:
+        return name
+
+
 @solara.component
 def Controls(pending: dict, set_pending, applied: dict, on_apply, on_about):
     w = app_words(lang.value)
-    names = policies(SCENARIO_DIR)
+    # read once per page and language: the page renders again with every packet
+    names = solara.use_memo(lambda: policies(SCENARIO_DIR), [])
+    titles = solara.use_memo(lambda: {n: _title(n, lang.value) for n in names}, [names, lang.value])
 
     def setter(key):
         return lambda value: set_pending({**pending, key: value})
 
     def named(name):
-        try:
-            meta = load(SCENARIO_DIR / f"{name}.toml").values["meta"]
-            return scenario_name(meta, lang.value, short=True)
-        except Exception:
-            return name
+        return titles.get(name, name)
 
     def changed(key):
         return pending[key] != applied[key]
