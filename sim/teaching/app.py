@@ -175,26 +175,33 @@ def _slider(label: str, value_text: str, value, low, high, step, on_value, chang
             solara.Text(words["changed"], classes=["sim-changed-note"])
 
 
-def _title(name: str, language: str) -> str:
-    """A policy file's short name for the dropdowns; the file's stem if it cannot be read."""
-    try:
-        return scenario_name(load(SCENARIO_DIR / f"{name}.toml").values["meta"], language, short=True)
-    except Exception:
-        return name
+def _policy_lines(language: str) -> dict[str, tuple[str, str]]:
+    """Each policy file's short name and one-line description, for the dropdowns and the About
+    panel, read once per page and language: the page renders again with every packet. A file
+    that cannot be read shows its stem and no description."""
+    lines = {}
+    for name in policies(SCENARIO_DIR):
+        try:
+            meta = load(SCENARIO_DIR / f"{name}.toml").values["meta"]
+        except Exception:
+            lines[name] = (name, "")
+            continue
+        lines[name] = (scenario_name(meta, language, short=True),
+                       meta.get("description_zh" if language == "zh" else "description", ""))
+    return lines
 
 
 @solara.component
 def Controls(pending: dict, set_pending, applied: dict, on_apply, on_about):
     w = app_words(lang.value)
-    # read once per page and language: the page renders again with every packet
-    names = solara.use_memo(lambda: policies(SCENARIO_DIR), [])
-    titles = solara.use_memo(lambda: {n: _title(n, lang.value) for n in names}, [names, lang.value])
+    lines = solara.use_memo(lambda: _policy_lines(lang.value), [lang.value])
+    names = list(lines)
 
     def setter(key):
         return lambda value: set_pending({**pending, key: value})
 
     def named(name):
-        return titles.get(name, name)
+        return lines[name][0] if name in lines else name
 
     def changed(key):
         return pending[key] != applied[key]
@@ -243,6 +250,7 @@ def Controls(pending: dict, set_pending, applied: dict, on_apply, on_about):
 def About(open_: bool, on_close, on_jump):
     w = app_words(lang.value)
     zh = lang.value == "zh"
+    lines = solara.use_memo(lambda: _policy_lines(lang.value), [lang.value])
     with solara.v.Dialog(v_model=open_, on_v_model=lambda v: None if v else on_close(), max_width=980,
                          scrollable=True):
         with solara.v.Card(class_="sim-about"):
@@ -252,11 +260,8 @@ def About(open_: bool, on_close, on_jump):
                         solara.HTML(tag="h3", unsafe_innerHTML=head)
                         solara.HTML(tag="p", unsafe_innerHTML=body)
                     solara.HTML(tag="h3", unsafe_innerHTML=w["policies_title"])
-                    for name in policies(SCENARIO_DIR):
-                        meta = load(SCENARIO_DIR / f"{name}.toml").values["meta"]
-                        line = meta.get("description_zh" if zh else "description", "")
-                        solara.HTML(tag="p",
-                                    unsafe_innerHTML=f"<b>{scenario_name(meta, lang.value, short=True)}</b>: {line}")
+                    for title, line in lines.values():
+                        solara.HTML(tag="p", unsafe_innerHTML=f"<b>{title}</b>: {line}")
                     solara.HTML(tag="h3", unsafe_innerHTML=w["questions_title"])
                     for t, question in zip(QUESTIONS, w["questions"]):
                         with solara.Row(style={"align-items": "center"}):

@@ -92,8 +92,8 @@ YOUNG_OBJECTS = 20_000  # allocations between the cyclic collector's youngest-ge
 def build() -> Guard:
     """The guarded Solara app, for `uvicorn --factory sim.teaching.server:build`.
 
-    Each packet is a few hundred small lists and dicts that live until the next one, a quarter
-    of a second; with Python's default thresholds they outlive the young generations, and the
+    Each packet is a few hundred small lists and dicts that live until the next one, half a
+    second; with Python's default thresholds they outlive the young generations, and the
     oldest generation (every open page's models) was scanned again several times a second: a
     fifth of the server's time with eight students playing. A larger young generation lets them
     die young."""
