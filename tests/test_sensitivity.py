@@ -17,7 +17,7 @@ import sim
 from helpers import ROOT, SCENARIOS, kill_part_way
 from sim.cli import main
 from sim.runs import global_sensitivity as gsa
-from sim.runs.robustness import losing_box, verdicts
+from sim.runs.robustness import judge, losing_box, verdicts
 from sim.scenario.ranges import Range
 from sim.studies.sensitivity import RESULT_FILES, build
 
@@ -111,6 +111,32 @@ def test_verdicts_and_prim_find_where_a_reform_loses():
     assert box.coverage >= 0.5 and box.density > 0.9
 
 
+def test_a_difference_within_the_negligible_margin_is_a_tie_not_a_win_or_a_loss():
+    diff = np.array([-0.5, -0.03, -0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.5, np.nan])  # lower is better
+    assert list(judge(diff[:-1], -1, 0.02)) == [1, 1, 0, 0, 0, 0, 0, -1, -1] and np.isnan(judge(diff, -1, 0.02)[-1])
+    assert list(judge(diff[:-1], -1)) == [1, 1, 1, 1, 0, -1, -1, -1, -1]  # no margin: only exact ties
+    table = verdicts(pd.DataFrame({"world": range(10), "reform": "r", "outcome": "y", "diff": diff}), {"y": -1},
+                     margins={"y": 0.02})
+    row = table.iloc[0]
+    assert (row.worlds, row.wins, row.ties, row.losses, row.margin) == (9, 2, 5, 2, 0.02)
+    assert row.share == pytest.approx(2 / 9)
+
+
+def test_outcome_margins_default_to_the_negligible_thresholds_and_can_be_set(tmp_path):
+    from sim.runs.negligible import thresholds
+
+    study = build(ROOT / "experiments" / "sensitivity.toml").study
+    for o in study.outcomes:
+        assert o.margin == thresholds().get(o.key, 0.0)
+    assert study.outcome("latency_counting_open_days.restricted_mean").margin == 0.02
+    path = tmp_path / "own.toml"
+    path.write_text(STUDY.read_text().replace('"service_radius_km.mean"', '{ key = "service_radius_km.mean", '
+                                              'better = "lower", negligible = 0.3 }')
+                    .replace('"tiny.toml"', f'"{(STUDY.parent / "tiny.toml").as_posix()}"')
+                    .replace('"tiny_dachang.toml"', f'"{(STUDY.parent / "tiny_dachang.toml").as_posix()}"'))
+    assert build(path).study.outcome("service_radius_km.mean").margin == 0.3
+
+
 # ---- the study end to end -----------------------------------------------------------------------
 
 def test_the_plan_prints_the_design_and_runs_nothing(tmp_path, capsys):
@@ -187,7 +213,7 @@ def test_the_study_writes_every_output_file(resumed):
         assert f"| {f.label} ({f.unit}) |" in report or f"| {f.label} |" in report
         assert f"| {passed} / 10 |" in report
     assert "Worlds within tolerance" in report and "Worlds within tolerance" in done.stdout
-    assert "Dachang" in done.stdout and "Beats Centralised" in done.stdout
+    assert "Dachang" in done.stdout and "beats Centralised" in done.stdout
 
 
 def test_a_facts_filter_on_a_scaled_territory_is_refused_in_one_line(tmp_path, capsys):
@@ -211,13 +237,13 @@ def test_a_sobol_index_is_resolved_only_when_its_interval_is_narrower_than_itsel
 Row = collections.namedtuple("Row", "worlds wins ties share low high")
 
 
-def _verdict(wins: int, ties: int = 0, n: int = 60, box=None, lang: str = "en") -> str:
+def _verdict(wins: int, ties: int = 0, n: int = 60, box=None, lang: str = "en", margin: str = "0") -> str:
     from statsmodels.stats.proportion import proportion_confint
 
     from sim.present.sensitivity_report import sentence
 
     low, high = proportion_confint(wins, n, method="wilson")
-    return sentence(lang, "Dachang", "Centralised", "staff", Row(n, wins, ties, wins / n, low, high), box)
+    return sentence(lang, "Dachang", "Centralised", "staff", Row(n, wins, ties, wins / n, low, high), box, margin)
 
 
 def test_verdict_sentences_read_right_at_none_all_and_without_a_box():
@@ -235,6 +261,12 @@ def test_verdict_sentences_read_right_at_none_all_and_without_a_box():
     box = Box("dachang", "staff", {"staff.community.error_rate": (0.05, None)}, 0.8, 0.9, 0.2, 20)
     assert "it loses mainly when `staff.community.error_rate` ≥ 0.05 (this box holds 80% of the 20" in \
         _verdict(40, box=box)
+    assert _verdict(0, ties=60, margin="± 0.02 days") == (
+        "Dachang and Centralised differ on staff by no more than ± 0.02 days in all 60 sampled worlds: too little "
+        "to matter anywhere in the plausible space.")
+    assert "differ by no more than ± 0.1, too little to matter, and it never does worse by more" in \
+        _verdict(50, ties=10, margin="± 0.1")
+    assert "It ties (a difference within ± 0.1) in 10 of the worlds" in _verdict(40, ties=10, margin="± 0.1")
     for args in ((60,), (0,), (0, 60), (0, 20), (59,), (40,), (50, 10)):
         zh = _verdict(*args, lang="zh")
         assert "{" not in zh and "Dachang" in zh and "Centralised" in zh
@@ -254,6 +286,9 @@ def test_verdict_sentences_read_right_at_none_all_and_without_a_box():
      'samples = 6\n', ["sobol.samples", "power of 2"]),
     ('[sensitivity]\nbaseline = "a"\noutcomes = ["latency_days.mean"]\nseed = 1\nset = { "run.weekz" = 2 }\n'
      '[policies]\na = "tiny.toml"\nb = "tiny.toml"\n[morris]\ntrajectories = 2\n', ["sensitivity.set.run.weekz"]),
+    ('[sensitivity]\nbaseline = "a"\noutcomes = [{ key = "latency_days.mean", better = "lower", negligible = -1 }]\n'
+     'seed = 1\n[policies]\na = "tiny.toml"\nb = "tiny.toml"\n[morris]\ntrajectories = 2\n',
+     ["sensitivity.outcomes[0]", "negligible = a number >= 0"]),
 ])
 def test_a_bad_design_file_is_one_clear_line(tmp_path, capsys, text, words):
     path = tmp_path / "bad.toml"

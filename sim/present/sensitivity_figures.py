@@ -18,6 +18,7 @@ from sim.present.figures import PALETTE, STYLE, FigureFile, save
 from sim.present.fonts import rc
 from sim.present.labels import METRICS, metric_label, scenario_name
 from sim.present.text import section
+from sim.runs.robustness import judge
 
 TOP = 8  # assumptions named per panel
 MAX_BOXES = 8
@@ -163,8 +164,8 @@ def _prim(r, box, t: Callable[..., str]) -> Figure | None:
     judged = r.differences[(r.differences["design"] == "verdicts") & (r.differences["reform"] == box.reform)
                            & (r.differences["outcome"] == box.outcome)].set_index("world")["diff"].dropna()
     worlds = r.worlds[r.worlds["design"] == "verdicts"].set_index("world").loc[judged.index]
-    better = next(o.better for o in r.study.outcomes if o.key == box.outcome)
-    loses = (judged * better < 0).to_numpy()
+    o = r.study.outcome(box.outcome)
+    loses = judge(judged, o.better, o.margin) < 0
     fig = Figure(figsize=(6.2, 4.4), layout="constrained")
     ax = fig.subplots()
     x = _axis_values(worlds[keys[0]])

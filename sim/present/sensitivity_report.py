@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sim.measure.facts import load_facts
-from sim.present.labels import METRICS, value_text
+from sim.present.labels import METRICS, decimals_for, value_text
 from sim.present.text import columns, section, text
 from sim.present.report import text_table, write_documents
 from sim.present.sensitivity_figures import outcome_label, outcome_scale, policy_names
@@ -53,29 +53,40 @@ def percent(share: float, wins: int, n: int) -> str:
     return ">99%" if share >= 0.995 else "<1%" if share <= 0.005 else f"{share:.0%}"
 
 
-def sentence(lang: str, reform: str, base: str, phrase: str, row, box) -> str:
-    """The verdict of one reform on one outcome in words, right at 0% and 100% and without a box."""
+def margin_text(outcome: str, margin: float, lang: str) -> str:
+    """The tie margin in the outcome's unit ('± 0.02 days'), '0' for exact ties."""
+    if not margin:
+        return "0"
+    m = METRICS.get(outcome)
+    return "± " + (value_text(margin, m.unit, lang, diff=True, with_unit=True, decimals=decimals_for(m.unit, margin))
+                   if m else _num(margin))
+
+
+def sentence(lang: str, reform: str, base: str, phrase: str, row, box, margin: str = "0") -> str:
+    """The verdict of one reform on one outcome in words, right at 0% and 100%, without a box, and
+    with ties that are exact (`margin` "0") or within the outcome's negligible margin."""
     t = section("sensitivity", lang)
     n, wins, ties = int(row.worlds), int(row.wins), int(row.ties)
     losing = n - wins - ties
+    exact = margin == "0"
     names = {"reform": reform, "base": base, "phrase": phrase, "n": n, "low": f"{row.low:.0%}",
-             "high": f"{row.high:.0%}"}
+             "high": f"{row.high:.0%}", "margin": margin}
     if wins == n:
         return t("every", **names)
     if ties == n:
-        return t("all_tie", **names)
+        return t("all_tie" if exact else "all_negligible", **names)
     if losing == n:
         return t("never_wins", **names)
     if box is not None and box.limits:
         rest = t("loses_when", cond=condition(box, lang), cov=box.coverage, n=box.losing, dens=box.density)
     elif losing == 0:
-        rest = t("never")
+        rest = t("never" if exact else "never_negligible", margin=margin)
     elif losing == 1:
         rest = t("loses_once")
     else:
         rest = t("no_box", n=losing)
     if ties:
-        rest += t("ties", k=ties)
+        rest += t("ties" if exact else "ties_negligible", k=ties, margin=margin)
     if wins == 0:
         return t("no_wins", rest=rest, **names)
     return t("sentence", share=percent(row.share, wins, n), rest=rest, **names)
@@ -85,7 +96,7 @@ def sentences(r) -> list[str]:
     names = policy_names(r)
     boxes = {(b.reform, b.outcome): b for b in r.boxes}
     return [sentence(r.lang, names[row.reform], names[r.study.baseline], _phrase(row.outcome, r.lang), row,
-                     boxes.get((row.reform, row.outcome)))
+                     boxes.get((row.reform, row.outcome)), margin_text(row.outcome, row.margin, r.lang))
             for row in r.verdicts[r.verdicts["group"] == "all"].itertuples()]
 
 
@@ -98,19 +109,20 @@ def verdict_table(r) -> tuple[list[str], list[list[str]]]:
     for row in r.verdicts[r.verdicts["group"] == "all"].itertuples():
         m = METRICS.get(row.outcome)
         other = facts.loc[(row.reform, row.outcome)] if (row.reform, row.outcome) in facts.index else None
-        rows.append([names[row.reform], outcome_label(row.outcome, r.lang),
-                     _share(t, row.share, row.wins, row.low, row.high, row.worlds),
-                     _share(t, other["share"], other["wins"], other["low"], other["high"], other["worlds"])
-                     if other is not None else "—",
+        rows.append([names[row.reform], outcome_label(row.outcome, r.lang), _share(t, row),
+                     _share(t, other) if other is not None else "—", margin_text(row.outcome, row.margin, r.lang),
                      value_text(row.median_diff, m.unit, r.lang, diff=True, signed=True) if m
                      else f"{row.median_diff:+.3g}"])
     return header, rows
 
 
-def _share(t: Callable[..., str], share, wins, low, high, n) -> str:
-    if not n or not math.isfinite(share):
+def _share(t: Callable[..., str], row) -> str:
+    """'82% (76%–87%) · ≈ 5% · worse 13% (n=200)': wins with their interval, ties, losses."""
+    n = int(row.worlds)
+    if not n or not math.isfinite(row.share):
         return "n/a"
-    return t("share", share=percent(share, int(wins), int(n)), low=f"{low:.0%}", high=f"{high:.0%}", n=int(n))
+    return t("share", share=percent(row.share, int(row.wins), n), low=f"{row.low:.0%}", high=f"{row.high:.0%}",
+             ties=percent(row.ties / n, int(row.ties), n), losses=percent(row.losses / n, int(row.losses), n), n=n)
 
 
 def fact_rows(worlds, lang: str) -> list[list[str]]:

@@ -1,6 +1,10 @@
 """How robust a verdict is: in what share of plausible worlds a reform beats the baseline (with a
-Wilson 95% interval, statsmodels), and where in the assumption space it loses (PRIM boxes from
-the EMA Workbench, with their coverage and density).
+Wilson 95% interval, statsmodels), ties it or does worse, and where in the assumption space it
+loses (PRIM boxes from the EMA Workbench, with their coverage and density).
+
+A world's paired difference within ± the figure's negligible threshold (`scenarios/data/negligible.toml`,
+the compare report's "≈") is a tie, not a win or a loss: a difference of a few minutes, often
+within one seed's noise, would otherwise be counted as a reform's advantage.
 """
 
 from __future__ import annotations
@@ -16,22 +20,32 @@ MIN_COVERAGE = 0.5  # a box must hold at least half of the losing worlds to be s
 MAX_DIMS = 3  # and restrict at most three assumptions: a box a reader can hold in mind, not a peeled-down corner
 
 
-def verdicts(diffs: pd.DataFrame, better: dict[str, int], group: str = "all") -> pd.DataFrame:
-    """One row per reform and outcome: worlds, wins (the paired difference is on the better side of 0),
-    ties (exactly 0), the share of wins and its Wilson 95% interval. `diffs` has columns world, reform, outcome, diff."""
+def judge(diff, better: int, margin: float = 0.0) -> np.ndarray:
+    """Per world: 1 where the reform is better by more than `margin`, -1 where it is worse by more,
+    0 (a tie) where the difference lies within ± margin; NaN stays NaN."""
+    x = np.asarray(diff, float) * better
+    return np.where(x > margin, 1.0, np.where(x < -margin, -1.0, np.where(np.isnan(x), np.nan, 0.0)))
+
+
+def verdicts(diffs: pd.DataFrame, better: dict[str, int], group: str = "all",
+             margins: dict[str, float] | None = None) -> pd.DataFrame:
+    """One row per reform and outcome: worlds, wins, ties (within ± the outcome's margin, 0 when it has
+    none), losses, the share of wins with its Wilson 95% interval, and the median difference.
+    `diffs` has columns world, reform, outcome, diff."""
     from statsmodels.stats.proportion import proportion_confint
 
+    margins = margins or {}
     rows = []
     for (reform, outcome), part in diffs.dropna(subset=["diff"]).groupby(["reform", "outcome"], sort=False):
-        wins = int((part["diff"] * better[outcome] > 0).sum())
-        ties = int((part["diff"] == 0).sum())
-        n = len(part)
+        margin = margins.get(outcome, 0.0)
+        verdict = judge(part["diff"], better[outcome], margin)
+        wins, ties, n = int((verdict > 0).sum()), int((verdict == 0).sum()), len(part)
         low, high = proportion_confint(wins, n, alpha=0.05, method="wilson")
-        rows.append({"group": group, "reform": reform, "outcome": outcome, "worlds": n, "wins": wins, "ties": ties,
-                     "share": wins / n, "low": float(low), "high": float(high),
-                     "median_diff": float(part["diff"].median())})
-    return pd.DataFrame(rows, columns=["group", "reform", "outcome", "worlds", "wins", "ties", "share", "low", "high",
-                                       "median_diff"])
+        rows.append({"group": group, "reform": reform, "outcome": outcome, "margin": margin, "worlds": n,
+                     "wins": wins, "ties": ties, "losses": n - wins - ties, "share": wins / n, "low": float(low),
+                     "high": float(high), "median_diff": float(part["diff"].median())})
+    return pd.DataFrame(rows, columns=["group", "reform", "outcome", "margin", "worlds", "wins", "ties", "losses",
+                                       "share", "low", "high", "median_diff"])
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from sim.present.labels import LANGS
 from sim.runs import global_sensitivity as gsa
 from sim.engine.build import check
 from sim.runs.output import claim, manifest, publish, replace_files, run_key, write_json, write_tables
-from sim.runs.robustness import Box, losing_box, verdicts
+from sim.runs.robustness import Box, judge, losing_box, verdicts
 from sim.runs.runner import (RunLog, Task, default_workers, is_finished, read_run, replicate_seeds, run_folder,
                              run_tasks, runs_table)
 from sim.scenario.files import Scenario, load
@@ -290,12 +290,14 @@ def analyse(plan: Plan, out: Path, lang: str, log: RunLog, started: datetime, co
     diffs = _differences(runs, study)
     morris, sobol = _indices(plan, diffs)
     better = {o.key: o.better for o in study.outcomes}
+    margins = {o.key: o.margin for o in study.outcomes}
     judged = diffs[diffs["design"] == "verdicts"]
-    table = verdicts(judged, better, "all")
+    table = verdicts(judged, better, "all", margins)
     if why is None:
         ok = worlds.loc[(worlds["design"] == "verdicts") & worlds["facts_ok"].fillna(False).astype(bool), "world"]
-        table = pd.concat([table, verdicts(judged[judged["world"].isin(ok)], better, "facts")], ignore_index=True)
-    boxes = _boxes(plan, worlds, judged, better)
+        table = pd.concat([table, verdicts(judged[judged["world"].isin(ok)], better, "facts", margins)],
+                          ignore_index=True)
+    boxes = _boxes(plan, worlds, judged)
     return Results(plan, out, lang, log, started, runs, worlds, diffs, morris, sobol, table, boxes, why, command)
 
 
@@ -386,14 +388,16 @@ def _sobol(plan: Plan, y: np.ndarray) -> pd.DataFrame:
     return gsa.sobol_indices(plan.sobol_ranges, y, plan.study.seed)
 
 
-def _boxes(plan: Plan, worlds: pd.DataFrame, judged: pd.DataFrame, better: dict[str, int]) -> list[Box]:
+def _boxes(plan: Plan, worlds: pd.DataFrame, judged: pd.DataFrame) -> list[Box]:
+    """A PRIM box per reform and outcome of the worlds where the reform does worse by more than the margin."""
     if "verdicts" not in plan.designs:
         return []
     x = worlds[worlds["design"] == "verdicts"].set_index("world")[[r.key for r in plan.ranges]]
     out = []
     for (reform, outcome), part in judged.groupby(["reform", "outcome"], sort=False):
         part = part.dropna(subset=["diff"]).set_index("world")
-        box = losing_box(x.loc[part.index], (part["diff"] * better[outcome] < 0).to_numpy(), reform, outcome)
+        o = plan.study.outcome(outcome)
+        box = losing_box(x.loc[part.index], judge(part["diff"], o.better, o.margin) < 0, reform, outcome)
         if box is not None:
             out.append(box)
     return out
@@ -425,7 +429,7 @@ def write_results(r: Results, workers: int | None, dask: str | None) -> None:
             list(r.plan.scenarios.values()), {"root": s.seed, "replicates": r.plan.seeds}, r.started,
             study={"file": str(s.path), "name": s.name, "baseline": s.baseline,
                    "policies": {p: str(f) for p, f in s.policies.items()},
-                   "outcomes": {o.key: o.better for o in s.outcomes}, "set": s.fixed,
+                   "outcomes": {o.key: {"better": o.better, "negligible": o.margin} for o in s.outcomes}, "set": s.fixed,
                    "morris": {"trajectories": s.trajectories, "levels": s.levels},
                    "sobol": {"assumptions": s.sobol, "samples": s.samples}, "verdicts": {"worlds": s.worlds},
                    "facts": r.facts or "fact-consistent worlds judged separately"},

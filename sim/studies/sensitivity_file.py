@@ -6,7 +6,7 @@ ranged assumptions, by which methods. The file is data: nothing in it is execute
     baseline = "centralised"             # one of the policies below
     seed = 20260301                      # seeds the designs and the runs
     replicates = 1                       # runs of each policy in each sampled world (same seeds everywhere)
-    outcomes = ["latency_days.mean", { key = "staff.street.hours", better = "lower" }]
+    outcomes = ["latency_days.mean", { key = "staff.street.hours", better = "lower", negligible = 0.5 }]
     vary = "all"                         # every ranged assumption (default), or a list of dotted keys
     set = { "run.weeks" = 8 }            # optional: fixed scenario values of every run (as --set)
 
@@ -28,6 +28,8 @@ ranged assumptions, by which methods. The file is data: nothing in it is execute
 
 An outcome named by a string must be a headline figure whose better direction is known
 (sim.present.labels); any other runs-table column needs `better = "lower"` or `"higher"`.
+A world's difference within ± `negligible` (in the outcome's unit) is a tie in the verdicts; it
+defaults to the figure's threshold in scenarios/data/negligible.toml, 0 for a figure without one.
 The ranges themselves are in the scenario files ([ranges], sim.scenario.ranges).
 """
 
@@ -40,6 +42,7 @@ from typing import Any
 
 from sim.errors import ScenarioError
 from sim.present.labels import METRICS
+from sim.runs.negligible import thresholds
 from sim.scenario.files import read_toml
 
 TOP_KEYS = ("sensitivity", "policies", "morris", "sobol", "verdicts")
@@ -54,6 +57,7 @@ MAX_SEED = 2**32 - 3  # SALib's samplers take 32-bit seeds; the designs use seed
 class Outcome:
     key: str
     better: int  # +1 higher is better, -1 lower is better
+    margin: float = 0.0  # a difference within ± margin is a tie
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,9 @@ class Study:
     @property
     def reforms(self) -> list[str]:
         return [p for p in self.policies if p != self.baseline]
+
+    def outcome(self, key: str) -> Outcome:
+        return next(o for o in self.outcomes if o.key == key)
 
 
 def load_study(path: str | Path) -> Study:
@@ -180,15 +187,22 @@ def _outcomes(path: Path, value: Any) -> list[Outcome]:
             if item not in METRICS:
                 raise ScenarioError(path, where, f"a headline key with a known direction ({', '.join(METRICS)}), "
                                                  f"or {{ key = {item!r}, better = \"lower\" | \"higher\" }}")
-            out.append(Outcome(item, METRICS[item].better))
-        elif isinstance(item, dict) and set(item) == {"key", "better"} and isinstance(item["key"], str) \
-                and item["better"] in ("lower", "higher"):
-            out.append(Outcome(item["key"], 1 if item["better"] == "higher" else -1))
+            out.append(Outcome(item, METRICS[item].better, thresholds().get(item, 0.0)))
+        elif isinstance(item, dict) and {"key", "better"} <= set(item) <= {"key", "better", "negligible"} \
+                and isinstance(item["key"], str) and item["better"] in ("lower", "higher") \
+                and _margin_ok(item.get("negligible", 0.0)):
+            margin = float(item.get("negligible", thresholds().get(item["key"], 0.0)))
+            out.append(Outcome(item["key"], 1 if item["better"] == "higher" else -1, margin))
         else:
-            raise ScenarioError(path, where, "a headline key, or { key = \"...\", better = \"lower\" | \"higher\" }")
+            raise ScenarioError(path, where, "a headline key, or { key = \"...\", better = \"lower\" | \"higher\" "
+                                             "[, negligible = a number >= 0] }")
     if len({o.key for o in out}) != len(out):
         raise ScenarioError(path, "sensitivity.outcomes", "each outcome once")
     return out
+
+
+def _margin_ok(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf")
 
 
 def _keys_list(path: Path, value: Any, where: str) -> list[str]:
