@@ -150,6 +150,8 @@ def test_resume_after_a_data_file_changed_is_refused_then_rerun_when_asked(cli, 
     again = cli(*args, "--rerun")
     assert json.loads(again.stdout)["runs"] == {"ran": 1, "skipped": 0, "failed": 0}
     assert json.loads(again.stdout)["metrics"] != json.loads(first.stdout)["metrics"]
+    # street items now take longer than the run: no request finishes, and the figure says so
+    assert "No finished requests in these runs" in (out / "figures" / "latency.svg").read_text(encoding="utf-8")
 
 
 def test_resume_key_covers_values_data_files_code_and_packages(tmp_path, monkeypatch):

@@ -157,6 +157,15 @@ def _distribution_lines(c, ax, key: str) -> float:
     return limit
 
 
+def _legend_or_nothing(ax, t: Callable[..., str]) -> None:
+    """The curves' legend, or a line saying there is nothing to draw, where no scenario has a finished
+    request (an empty panel would read as a drawing error)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower right")
+    else:
+        ax.text(0.5, 0.5, t("nothing_finished"), transform=ax.transAxes, ha="center", va="center", color="dimgrey")
+
+
 def _service_radius(c, t: Callable[..., str]) -> Figure:
     """Square-root distance axis: the life circles within 1 km get room, the long tail still shows."""
     fig = Figure(figsize=(9, 5.2), layout="constrained")
@@ -174,7 +183,7 @@ def _service_radius(c, t: Callable[..., str]) -> Figure:
     ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
     ax.set_xlabel(t("radius_axis"))
     ax.set_ylabel(t("share_axis"))
-    ax.legend(loc="lower right")
+    _legend_or_nothing(ax, t)
     return fig
 
 
@@ -187,7 +196,7 @@ def _latency(c, t: Callable[..., str]) -> Figure:
     left.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
     left.set_xlabel(t("latency_axis"))
     left.set_ylabel(t("share_axis"))
-    left.legend(loc="lower right")
+    _legend_or_nothing(left, t)
     boxes, colours = [], []
     for label in c.labels:
         curve = pooled(c.distributions.get(label, []), "latency_days")
