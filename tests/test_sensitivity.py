@@ -16,6 +16,7 @@ from SALib.test_functions import Ishigami
 import sim
 from helpers import ROOT, SCENARIOS, kill_part_way
 from sim.cli import main
+from sim.present.labels import fact_label
 from sim.runs import global_sensitivity as gsa
 from sim.runs.robustness import judge, losing_box, verdicts
 from sim.scenario.ranges import Range
@@ -210,7 +211,7 @@ def test_the_study_writes_every_output_file(resumed):
     for f in load_facts():  # each fact judged in each world, and counted in the report
         assert worlds[f"fact.{f.name}.ok"].notna().all()
         passed = int(worlds.loc[worlds["design"] == "verdicts", f"fact.{f.name}.ok"].astype(bool).sum())
-        assert f"| {f.label} ({f.unit}) |" in report or f"| {f.label} |" in report
+        assert f"| {fact_label(f, 'en')} |" in report
         assert f"| {passed} / 10 |" in report
     assert "Worlds within tolerance" in report and "Worlds within tolerance" in done.stdout
     assert "Dachang" in done.stdout and "beats Centralised" in done.stdout
@@ -314,3 +315,22 @@ def test_a_dask_cluster_gives_the_same_numbers_as_the_killed_and_resumed_local_r
     assert done.returncode == 0, done.stderr
     for name in ("differences.csv", "morris.csv", "sobol.csv", "verdicts.csv", "boxes.csv"):
         pd.testing.assert_frame_equal(pd.read_csv(local / name), pd.read_csv(tmp_path / "dask" / name))
+
+
+def test_the_report_and_figures_in_chinese_from_the_finished_runs(resumed, tmp_path, capsys):
+    import re
+    import shutil
+
+    out = tmp_path / "zh"
+    shutil.copytree(resumed[0], out)
+    assert main(["sensitivity", str(STUDY), "--out", str(out), "--lang", "zh"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["runs"]["skipped"] == RUNS  # nothing ran again
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert report.startswith("# 哪些结论经得起不确定性检验") and "优于" in report and "持平" in report
+    prose = re.sub(r"`[^`]*`|\([^)]*\.(png|svg)\)|\b(Dachang|Centralised|PRIM|Morris|Sobol|SALib|Wilson|CSV|Parquet)\b",
+                   "", report.split("## 不确定性空间")[0])
+    latin = set(re.findall(r"\b[A-Za-z]{4,}\b", prose)) - {"html", "runs", "csv", "json", "manifest", "parquet"}
+    assert not latin, sorted(latin)[:20]
+    for kind in ("morris", "sobol", "tornado"):
+        assert (out / "figures" / f"{kind}_0.svg").is_file() and (out / "figures" / f"{kind}_0.png").is_file()
+    capsys.readouterr()

@@ -80,6 +80,12 @@ def unit_text(unit: str, lang: str, diff: bool = False) -> str:
     return text(f"unit.{unit}", lang)
 
 
+def fact_label(fact, lang: str) -> str:
+    """A published fact's name with its unit in the reader's language ('网上办理占比' has none: it shows %)."""
+    name = fact.label_zh if lang == "zh" else fact.label
+    return name if fact.unit == "share" else f"{name} ({unit_text(fact.unit, lang)})"
+
+
 def metric_label(metric: Metric, lang: str, diff: bool = False) -> str:
     """'Service radius, mean (km)': the label with its unit, for table rows and axes."""
     unit = unit_text(metric.unit, lang, diff)

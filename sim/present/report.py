@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sim.measure.facts import load_facts
-from sim.present.labels import (HEADLINE, METRICS, decimals_for, metric_label, pad, scenario_name, value_text,
+from sim.present.labels import (HEADLINE, METRICS, decimals_for, fact_label, metric_label, pad, scenario_name, value_text,
                                 width)
 from sim.measure.metrics import BAND_LABELS
 from sim.present.reading import caveats, companions, finding, findings, left_behind, survey_notes
@@ -67,8 +67,7 @@ def facts_table(c) -> tuple[list[str], list[list[str]]]:
             model, passed = text("words.na", c.lang), False
         else:
             model, passed = shown(cell["mean"]), f.low <= cell["mean"] <= f.high
-        label = (f.label_zh if c.lang == "zh" else f.label) + ("" if share else f" ({f.unit})")
-        rows.append([label, model, shown(f.target), f"{shown(f.low)} – {shown(f.high)}",
+        rows.append([fact_label(f, c.lang), model, shown(f.target), f"{shown(f.low)} – {shown(f.high)}",
                      t("pass" if passed else "fail")])
     return [t(f"fact_columns.{k}") for k in FACT_COLUMNS], rows
 

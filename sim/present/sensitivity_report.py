@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sim.measure.facts import load_facts
-from sim.present.labels import METRICS, decimals_for, value_text
+from sim.present.labels import METRICS, decimals_for, fact_label, value_text
 from sim.present.text import columns, section, text
 from sim.present.report import text_table, write_documents
 from sim.present.sensitivity_figures import outcome_label, outcome_scale, policy_names
@@ -136,9 +136,8 @@ def fact_rows(worlds, lang: str) -> list[list[str]]:
         def shown(v: float) -> str:
             return value_text(v, "share", lang, with_unit=True) if f.unit == "share" else f"{v:.1f}"
 
-        label = (f.label_zh if lang == "zh" else f.label) + ("" if f.unit == "share" else f" ({f.unit})")
         spread = f"{shown(values.median())} ({shown(values.min())} – {shown(values.max())})" if len(values) else "n/a"
-        rows.append([label, f"{shown(f.low)} – {shown(f.high)}", spread, f"{passed} / {len(worlds)}"])
+        rows.append([fact_label(f, lang), f"{shown(f.low)} – {shown(f.high)}", spread, f"{passed} / {len(worlds)}"])
     return rows
 
 
