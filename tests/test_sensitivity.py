@@ -112,6 +112,21 @@ def test_verdicts_and_prim_find_where_a_reform_loses():
     assert box.coverage >= 0.5 and box.density > 0.9
 
 
+def test_no_box_is_shown_where_the_losing_worlds_follow_no_assumption():
+    rng = np.random.default_rng(7)
+    worlds = pd.DataFrame({"a": rng.uniform(0, 1, 400), "b": rng.uniform(0, 1, 400), "c": rng.uniform(0, 1, 400)})
+    assert losing_box(worlds, rng.uniform(0, 1, 400) < 0.1, "r", "y") is None  # any box would be mostly winners
+
+
+def test_a_tie_margin_is_shown_to_its_first_digit():
+    from sim.present.sensitivity_report import margin_text
+
+    assert margin_text("trips_per_request", 0.005, "en") == "± 0.005"
+    assert margin_text("latency_days.p90", 0.02, "en") == "± 0.02 days"
+    assert margin_text("share_without_trip", 0.002, "en") == "± 0.2 pp"
+    assert margin_text("latency_days.p90", 0.0, "en") == "0"
+
+
 def test_a_difference_within_the_negligible_margin_is_a_tie_not_a_win_or_a_loss():
     diff = np.array([-0.5, -0.03, -0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.5, np.nan])  # lower is better
     assert list(judge(diff[:-1], -1, 0.02)) == [1, 1, 0, 0, 0, 0, 0, -1, -1] and np.isnan(judge(diff, -1, 0.02)[-1])

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sim.measure.facts import load_facts
-from sim.present.labels import METRICS, decimals_for, fact_label, value_text
+from sim.present.labels import METRICS, fact_label, value_text
 from sim.present.text import columns, section, text
 from sim.present.report import text_table, write_documents
 from sim.present.sensitivity_figures import outcome_label, outcome_scale, policy_names
@@ -58,8 +58,10 @@ def margin_text(outcome: str, margin: float, lang: str) -> str:
     if not margin:
         return "0"
     m = METRICS.get(outcome)
-    return "± " + (value_text(margin, m.unit, lang, diff=True, with_unit=True, decimals=decimals_for(m.unit, margin))
-                   if m else _num(margin))
+    if m is None:
+        return f"± {_num(margin)}"
+    digits = max(0, -math.floor(math.log10(margin * (100 if m.unit == "share" else 1))))  # 0.005 stays 0.005
+    return "± " + value_text(margin, m.unit, lang, diff=True, with_unit=True, decimals=digits)
 
 
 def sentence(lang: str, reform: str, base: str, phrase: str, row, box, margin: str = "0") -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 
 MIN_COVERAGE = 0.5  # a box must hold at least half of the losing worlds to be shown
 MAX_DIMS = 3  # and restrict at most three assumptions: a box a reader can hold in mind, not a peeled-down corner
+MIN_DENSITY = 0.5  # and most worlds inside it must lose: a box where 3% lose does not say where a reform loses
 
 
 def judge(diff, better: int, margin: float = 0.0) -> np.ndarray:
@@ -64,11 +65,13 @@ class Box:
 
 
 def losing_box(worlds: pd.DataFrame, loses: np.ndarray, reform: str, outcome: str) -> Box | None:
-    """The PRIM box of the worlds where `loses`; None when too few worlds lose (or too few win) to peel.
+    """The PRIM box of the worlds where `loses`; None when too few worlds lose (or too few win) to peel,
+    or when no box describes them.
 
     From the peeling trajectory, the densest box that still covers at least MIN_COVERAGE of the
-    losing worlds and restricts at most MAX_DIMS assumptions is kept (fewer assumptions, then more
-    coverage, break ties); its restricted assumptions are those narrowed from the whole sample.
+    losing worlds, restricts at most MAX_DIMS assumptions and has at least MIN_DENSITY losing worlds
+    inside is kept (fewer assumptions, then more coverage, break ties); its restricted assumptions
+    are those narrowed from the whole sample.
     """
     loses = np.asarray(loses, bool)
     if loses.sum() < 2 or (~loses).sum() < 2:
@@ -86,7 +89,10 @@ def losing_box(worlds: pd.DataFrame, loses: np.ndarray, reform: str, outcome: st
                 x[c] = x[c].astype(float)  # PRIM pastes limits between whole numbers
         box = prim.Prim(x, loses, peel_alpha=0.1, mass_min=0.05).find_box()
     trajectory = box.peeling_trajectory
-    covered = trajectory[(trajectory["coverage"] >= MIN_COVERAGE) & (trajectory["res_dim"] <= MAX_DIMS)]
+    covered = trajectory[(trajectory["coverage"] >= MIN_COVERAGE) & (trajectory["res_dim"] <= MAX_DIMS)
+                         & (trajectory["density"] >= MIN_DENSITY) & (trajectory["res_dim"] > 0)]
+    if covered.empty:
+        return None
     best = covered.sort_values(["density", "res_dim", "coverage"], ascending=[False, True, False]).index[0]
     lims, whole = box.box_lims[best], box.box_lims[0]
     limits = {}
