@@ -416,3 +416,22 @@ def test_the_app_checks_every_value_the_browser_sends(controls, word, monkeypatc
     m = LiveModel(**{"scenario_dir": SCENARIOS, **controls})
     assert m.error.startswith(word) and not m.runs and not opened
 
+
+
+def test_the_code_left_out_of_the_resume_key_is_never_imported_by_a_run(tmp_path):
+    """A report or app change resumes without running again (sim.runs.output.NOT_RUN_CODE): safe only
+    while a worker's run imports none of that code, which a fresh process checks."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from sim.runs.output import NOT_RUN_CODE\n"
+        "from sim.runs.runner import Task, execute\n"
+        f"outcome = execute(Task('tiny', 0, 5, {str(TINY)!r}, {tuple(FAST)!r}, 'k'))\n"
+        "left_out = tuple('sim.' + p.removesuffix('.py').rstrip('/').replace('/', '.') for p in NOT_RUN_CODE)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(left_out)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout

@@ -48,13 +48,22 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+# Source that reads finished runs but never shapes one: reports, figures, the app, the studies' designs
+# and analyses (a run's values reach it through its scenario fingerprint), the command line. A change
+# here is picked up by the next resume without running anything again; any other file counts.
+NOT_RUN_CODE = ("present/", "teaching/", "studies/", "validity/", "cli.py", "__main__.py", "runs/effects.py",
+                "runs/global_sensitivity.py", "runs/negligible.py", "runs/robustness.py", "runs/stats.py")
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """Hash of the simulator's source files: a run made by other code is not reused."""
+    """Hash of the source files that shape a run's numbers: a run made by other code is not reused."""
     h = hashlib.sha256()
     package = ROOT / "sim"
     for path in sorted(package.rglob("*.py")):
-        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        name = path.relative_to(package).as_posix()
+        if not name.startswith(NOT_RUN_CODE):
+            h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
