@@ -349,3 +349,23 @@ def test_the_report_and_figures_in_chinese_from_the_finished_runs(resumed, tmp_p
     for kind in ("morris", "sobol", "tornado"):
         assert (out / "figures" / f"{kind}_0.svg").is_file() and (out / "figures" / f"{kind}_0.png").is_file()
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("title", [
+    "Where Dingshan loses on Time to done, finished requests, 90th pct (days): the sampled worlds and the PRIM box",
+    "事项授权专员在已办结事项90%分位时长上落后的世界与PRIM框：哪些假设决定了它落后，哪些没有",
+])
+def test_a_long_figure_title_is_broken_into_lines_inside_the_figure(tmp_path, title):
+    from matplotlib.figure import Figure
+
+    from sim.present.figures import save
+    from sim.present.fonts import rc
+    import matplotlib as mpl
+
+    with mpl.rc_context(rc("zh")):
+        fig = Figure(figsize=(6.2, 4.4), layout="constrained")
+        fig.subplots().plot([0, 1], [0, 1])
+        save(fig, tmp_path, "long", title, "caption")
+        box = fig._suptitle.get_window_extent(fig._get_renderer())
+    assert "\n" in fig._suptitle.get_text()
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width, (box, fig.bbox)

@@ -7,6 +7,7 @@ Every bar carries its 95% interval over replicates; each scenario keeps one colo
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,9 +77,28 @@ def draw_all(folder: Path, c) -> list[FigureFile]:
     return written
 
 
+TITLE_SIZE = 12
+_TOKEN = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]|[^\s\u2e80-\u9fff\uff00-\uffef]+\s*|\s+")
+
+
+def fitted_title(title: str, width_in: float, fontsize: float = TITLE_SIZE) -> str:
+    """The title broken into lines that fit the figure's width (a Chinese character is about one em,
+    a Latin one about half), between words or between Chinese characters: a long title is not cut off."""
+    room = width_in * 72 / fontsize * 0.92  # ems per line
+    lines, line, used = [], "", 0.0
+    for token in _TOKEN.findall(title):
+        ems = sum(1.0 if ord(ch) >= 0x2E80 else 0.56 for ch in token)
+        if line and used + ems > room and not token.isspace():
+            lines.append(line.rstrip())
+            line, used = "", 0.0
+        if line or not token.isspace():
+            line, used = line + token, used + ems
+    return "\n".join(lines + [line.rstrip()])
+
+
 def save(fig: Figure, folder: Path, name: str, title: str, caption: str) -> FigureFile:
     """Title the figure and write it as PNG and SVG (the SVG without a date, so reruns match)."""
-    fig.suptitle(title, fontsize=12)
+    fig.suptitle(fitted_title(title, fig.get_figwidth()), fontsize=TITLE_SIZE)
     fig.savefig(folder / f"{name}.png", dpi=DPI)
     fig.set_layout_engine("none")  # the SVG keeps the layout the PNG's drawing worked out
     fig.savefig(folder / f"{name}.svg", dpi=DPI, metadata={"Date": None})
