@@ -151,8 +151,8 @@ def _tornado(r, outcome: str, t: Callable[..., str]) -> Figure | None:
         ax.axvline(0, color="#c33", lw=0.8, ls=":")
         ax.set_yticks(y, [_short(a) for a in rows["assumption"]], fontsize=7)
         ax.invert_yaxis()
-        ax.set_xlabel(outcome_label(outcome, r.lang))
         ax.legend(fontsize=7, loc="best")
+    fig.supxlabel(outcome_label(outcome, r.lang), fontsize=10)  # once: a panel's width cannot hold a long label
     return fig
 
 
