@@ -407,3 +407,10 @@ def test_the_page_and_its_about_panel_render_in_both_languages():
         assert rc.find(class_="sim-btn sim-go").widgets == []  # emptied again when closed
         rc.close()
     app.lang.set("en")
+
+
+def test_every_policy_has_a_name_of_its_own_in_both_languages():
+    """The dropdowns and the About panel tell the models apart by their short names."""
+    for lang in ("en", "zh"):
+        names = [name for name, _ in app._policy_lines(lang).values()]
+        assert len(set(names)) == len(names), (lang, names)
