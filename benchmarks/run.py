@@ -359,11 +359,12 @@ def bench_app(base: float, seconds: float = 8.0) -> dict:
 
         def per_packet(figures: dict, student_packets: float) -> dict:
             """The server's CPU ms per packet, the teacher's and the students' together; the page, as a
-            simulated student, asks for 1 / PACKETS_PER_SECOND of a second's worth at a time."""
+            simulated student, asks for 1 / PACKETS_PER_SECOND of a second's worth at a time at its speed."""
             from students import PACKETS_PER_SECOND  # benchmarks/, beside this script
 
             cpu, wall = figures.pop("server_cpu_s"), figures.pop("wall_s")
-            teacher_packets = figures["sim_minutes_per_s"] * wall / (TEACHER_SPEED / PACKETS_PER_SECOND)
+            rate = PACKETS_PER_SECOND[TEACHER_SPEED]
+            teacher_packets = figures["sim_minutes_per_s"] * wall / (TEACHER_SPEED / rate)
             figures["server_cpu_ms_per_packet"] = round(1000 * cpu / max(teacher_packets + student_packets * wall, 1), 1)
             return figures
 

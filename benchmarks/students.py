@@ -6,8 +6,8 @@ In a class each student's page draws on the student's own device, so what a clas
 teacher's laptop is the server's work. Each simulated student does over the network what a page
 does: it loads the page (which sets the session cookie), opens the kernel WebSocket, asks Solara
 to run the app, and then asks the live view for packets as `live_view.vue` does: a `more` event
-for half a second's worth of simulated time whenever less than one and a half of those
-is left ahead of what the page shows, with one request in flight. The minutes the student is
+for half a second's worth of simulated time at 1 hour/s (two seconds' at 1 day/s) whenever less
+than one and a half of those is left ahead of what the page shows, with one request in flight. The minutes the student is
 shown advance at the chosen speed until they catch up with the last packet. On leaving, it closes
 the socket and sends the close beacon a page sends on `pagehide`.
 
@@ -37,7 +37,7 @@ import psutil
 import websockets
 
 SPEEDS = {"hour": 60.0, "day": 1440.0}  # simulated minutes per second, as the page's speed buttons
-PACKETS_PER_SECOND = 2  # live_view.vue: each request asks for half a second at the speed shown
+PACKETS_PER_SECOND = {60.0: 2, 1440.0: 0.5}  # live_view.vue's at these speeds: half a second a packet, two at 1 day/s
 AHEAD = 1.5  # the page asks again once less than this many requests' worth is left ahead of the clock
 RESEND = 5.0  # seconds after which the page asks again though a request is still unanswered
 FRAME = 1 / 60  # the page checks once a drawn frame
@@ -56,7 +56,7 @@ class Student:
 
     def __init__(self, url: str, speed: float):
         self.url, self.speed = url, speed
-        self.chunk = max(5.0, speed / PACKETS_PER_SECOND)
+        self.chunk = speed / PACKETS_PER_SECOND[speed]
         self.ws = None
         self.comm = None  # the live view's widget
         self.gen = self.last = None  # the model's generation; the last packet's simulated minute

@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from helpers import ROOT
+from sim.teaching import app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -168,12 +169,17 @@ def test_a_simulated_student_gets_packets_that_move_on(server):
 
 
 def test_the_simulated_student_paces_itself_as_the_page_does():
-    """Its speeds, packets a second, reserve and resend time are the page's own."""
+    """Its speeds, packets a second at each, reserve and resend time are the page's own."""
     module = students()
     page = (ROOT / "sim" / "teaching" / "live_view.vue").read_text()
-    speeds = re.search(r"const SPEEDS = \[([^\]]*)\]", page).group(1)
-    assert set(module.SPEEDS.values()) <= {float(v) for v in speeds.split(",")}
-    assert f"const PACKETS_PER_SECOND = {module.PACKETS_PER_SECOND};" in page
+    def constants(name: str) -> list[float]:
+        return [float(v) for v in re.search(rf"const {name} = \[([^\]]*)\]", page).group(1).split(",")]
+
+    rates = dict(zip(constants("SPEEDS"), constants("PACKETS_PER_SECOND"), strict=True))
+    assert set(module.SPEEDS.values()) <= set(rates)
+    assert module.PACKETS_PER_SECOND == {speed: rates[speed] for speed in module.SPEEDS.values()}
+    assert "SPEEDS[this.speedIndex] / PACKETS_PER_SECOND[this.speedIndex]" in page
+    assert max(speed / rate for speed, rate in rates.items()) == app.MOST_MINUTES  # the server grants the longest packet
     assert f"last.t - s.T > {module.AHEAD} * chunk" in page
     assert f"now - s.asked < {module.RESEND * 1000:.0f}" in page
 

@@ -31,6 +31,7 @@ TERRITORY = tuple(json.loads(os.environ.get("SIM_APP_TERRITORY", "[]")))  # over
 TEACHING_DEMAND = max(1, round(1 / SCALE))  # the cut-down street's windows then see the whole street's load
 START = (7 * 24 + 8) * 60 + 40.0  # a run is shown from Monday of week 2 at 08:40: the weekend's needs set off
 LOG = logging.getLogger(__name__)
+MOST_MINUTES = 2 * DAY  # the most a packet may cover: live_view.vue asks for two days at 1 day/s
 QUESTIONS = [(7 * 24 + 10) * 60, (8 * 24 + 11) * 60, (12 * 24 + 11) * 60, (28 * 24 + 12) * 60]  # moments to watch
 
 lang = solara.reactive("en")
@@ -147,7 +148,7 @@ def LiveView(live: LiveModel, gen: int, language: str, jump: int):
         try:
             if not isinstance(data, dict) or data.get("gen") != gen or not live.runs:
                 return
-            minutes = min(max(float(data.get("minutes", 0)), 0.0), DAY)
+            minutes = min(max(float(data.get("minutes", 0)), 0.0), MOST_MINUTES)
             live.advance(minutes)
             set_latest({**stream.packet(language, full=bool(data.get("full"))), "gen": gen, "seq": data.get("seq")})
         except Exception as exc:  # the page shows one line; the log keeps the detail
