@@ -262,7 +262,7 @@ def About(open_: bool, on_close, on_jump):
                         solara.HTML(tag="p", unsafe_innerHTML=body)
                     solara.HTML(tag="h3", unsafe_innerHTML=w["policies_title"])
                     for title, line in lines.values():
-                        solara.HTML(tag="p", unsafe_innerHTML=f"<b>{title}</b>: {line}")
+                        solara.HTML(tag="p", unsafe_innerHTML=w["policy_line"].format(name=title, line=line))
                     solara.HTML(tag="h3", unsafe_innerHTML=w["questions_title"])
                     for t, question in zip(QUESTIONS, w["questions"]):
                         with solara.Row(style={"align-items": "center"}):
