@@ -148,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, or a bad argument already reported in one line
         return int(exc.code or 0)
+    # the command as given, for reports' "how to reproduce" (from Python, main's own arguments)
+    args.command_line = ["python -m sim", *(sys.argv[1:] if argv is None else [str(a) for a in argv])]
     try:
         if getattr(args, "territory", None) is not None:
             from sim.scenario.files import territory_overrides
@@ -269,7 +271,7 @@ def cmd_compare(args) -> int:
     try:
         c = compare(args.scenarios, replicates=args.replicates, seed=args.seed, overrides=args.overrides, out=out,
                     lang=args.lang, workers=args.workers, dask=args.dask, with_requests=args.requests,
-                    command=["python -m sim", *sys.argv[1:]], rerun=args.rerun)
+                    command=args.command_line, rerun=args.rerun)
     except KeyboardInterrupt:
         if out.exists():
             print(f"finished runs are kept in {out}; the same command with --out {out} resumes", file=sys.stderr)
@@ -296,7 +298,7 @@ def cmd_experiment(args) -> int:
     started = time.perf_counter()
     try:
         r = experiment(args.file, seed=args.seed, out=args.out, lang=args.lang, workers=args.workers, dask=args.dask,
-                       command=["python -m sim", *sys.argv[1:]], rerun=args.rerun, max_runs=args.max_runs)
+                       command=args.command_line, rerun=args.rerun, max_runs=args.max_runs)
     except KeyboardInterrupt:
         print("finished runs are kept; the same command resumes", file=sys.stderr)
         raise
@@ -324,7 +326,7 @@ def cmd_sensitivity(args) -> int:
     started = time.perf_counter()
     try:
         r = sensitivity(args.file, seed=args.seed, out=args.out, lang=args.lang, workers=args.workers,
-                        dask=args.dask, command=["python -m sim", *sys.argv[1:]], rerun=args.rerun,
+                        dask=args.dask, command=args.command_line, rerun=args.rerun,
                         max_runs=args.max_runs)
     except KeyboardInterrupt:
         print("finished runs are kept; the same command resumes", file=sys.stderr)

@@ -342,6 +342,7 @@ def test_the_report_and_figures_in_chinese_from_the_finished_runs(resumed, tmp_p
     assert json.loads((out / "manifest.json").read_text())["runs"]["skipped"] == RUNS  # nothing ran again
     report = (out / "report.md").read_text(encoding="utf-8")
     assert report.startswith("# 哪些结论经得起不确定性检验") and "优于" in report and "持平" in report
+    assert f"`python -m sim sensitivity {STUDY} --out {out} --lang zh`" in report  # how to reproduce it
     prose = re.sub(r"`[^`]*`|\([^)]*\.(png|svg)\)|\b(Dachang|Centralised|PRIM|Morris|Sobol|SALib|Wilson|CSV|Parquet)\b",
                    "", report.split("## 不确定性空间")[0])
     latin = set(re.findall(r"\b[A-Za-z]{4,}\b", prose)) - {"html", "runs", "csv", "json", "manifest", "parquet"}
