@@ -116,19 +116,27 @@ class Student:
         elif kind == "comm_msg":
             if data.get("method") == "finished":
                 return "finished"
-            if content["comm_id"] == self.comm and data.get("method") == "update" and "packet" in data.get("state", {}):
+            if content["comm_id"] != self.comm:
+                return None
+            sent = data.get("content") or {}
+            if data.get("method") == "custom" and sent.get("method") == "packet":  # a packet, as a message
+                self.receive(sent["args"][0], now)
+            elif data.get("method") == "update" and "packet" in data.get("state", {}):  # a new model's first
                 self.receive(data["state"]["packet"], now)
         return None
 
     def receive(self, p: dict, now: float) -> None:
         """live_view.vue's `receive`, as far as pacing goes."""
+        if p and p.get("error") and p.get("gen") == self.gen:
+            self.error = p["error"]
+            return
         if not p or not p.get("runs"):
             return
         self.advance(now)
-        if p["gen"] != self.gen or p["full"]:
-            if p["gen"] != self.gen or p["t"] != self.last:
-                self.shown = p["t"]
-            self.gen, self.last, self.inflight = p["gen"], None, False
+        if p["gen"] != self.gen:
+            self.shown, self.gen, self.inflight = p["t"], p["gen"], False
+        elif p["full"]:
+            self.shown = min(self.shown, p["t"])
         elif p["n"] != self.n + 1:  # a packet was missed: ask for a complete one
             self.n, self.missed = p["n"], True
             return

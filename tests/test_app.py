@@ -17,7 +17,8 @@ from sim.measure import metrics
 from sim.teaching.live import (AS_FILE, NONE, ON, QUEUEING, SERVED, STATES, TRAVELLING, LiveModel, overrides, policies,
                                specialist_range)
 from sim.scenario.files import territory_overrides
-from sim.teaching.stream import Orientation, Stream, _counters, geometry, readouts, scene, settled_latency
+from sim.teaching.stream import (Frame, Orientation, Pager, Stream, _counters, combine, geometry, readouts, scene,
+                                 settled_latency)
 from sim.present.text import keys, text
 
 TUESDAY_10 = 24 + 10  # steps of one hour from Monday 00:00
@@ -113,35 +114,49 @@ def test_travelling_residents_are_on_their_way_from_home_to_the_point():
     assert residents_in(live("centralised"), [TRAVELLING], on_the_way) >= 5
 
 
-def apply(state: dict, packet: dict) -> dict:
-    """What the browser does with a packet: a complete one replaces its state, others patch it."""
-    if packet["full"]:
-        state = {"recs": [{} for _ in packet["runs"]], "means": [[] for _ in packet["runs"]]}
-    for recs, means, run in zip(state["recs"], state["means"], packet["runs"]):
+def apply(state: dict | None, frame: Frame) -> dict:
+    """What the browser does with a frame: a complete one replaces its state, others patch it."""
+    if frame.full or state is None:
+        state = {"recs": [{} for _ in frame.runs], "means": [[] for _ in frame.runs], "cohorts": [{} for _ in frame.runs]}
+    for recs, means, cohorts, run in zip(state["recs"], state["means"], state["cohorts"], frame.runs):
         for rid in run["del"]:
             del recs[rid]
         recs.update({u[0]: u for u in run["upd"]})
         means.extend(run["means"])
+        cohorts.update(run["cohorts"])
     return state
 
 
-def test_packets_carry_only_what_changed_and_add_up_to_the_whole():
+def test_frames_carry_only_what_changed_and_add_up_to_the_whole():
     m = live("centralised", "dingshan", steps=TUESDAY_10)
     stream = Stream(m)
-    first = stream.packet("en", full=True)
+    first = stream.frame(full=True)
     state = apply(None, first)
     assert [len(r) for r in state["recs"]] == [len(run.model.open) for run in m.runs]
-    again = stream.packet("en")
-    assert again["n"] == first["n"] + 1 and not again["full"]
-    assert all(run["upd"] == [] and run["del"] == [] and run["means"] == [] for run in again["runs"])
+    again = stream.frame()
+    assert not again.full and again.t == first.t
+    assert all(run["upd"] == [] and run["del"] == [] and run["means"] == [] for run in again.runs)
+    frames = [first, again]
     for _ in range(3):
         m.advance(25)
-        packet = stream.packet("en")
-        assert any(run["upd"] or run["del"] for run in packet["runs"])
-        state = apply(state, packet)
-    whole = apply(None, Stream(m).packet("en", full=True))
-    assert state["recs"] == whole["recs"]
+        frames.append(stream.frame())
+        assert any(run["upd"] or run["del"] for run in frames[-1].runs)
+        state = apply(state, frames[-1])
+    whole = apply(None, Stream(m).frame(full=True))
+    assert state["recs"] == whole["recs"] and state["cohorts"] == whole["cohorts"]
     assert [len(x) for x in state["means"]] == [len(run.history["day"]) for run in m.runs]
+    combined = combine(frames)  # what a page joining late is sent: the same, in one complete frame
+    assert combined.full and combined.t == m.clock and apply(None, combined) == state
+
+
+def test_a_page_gets_numbered_packets_in_its_language_with_the_table_only_when_it_changed():
+    m = live("centralised", "dingshan", steps=TUESDAY_10)
+    stream, pager = Stream(m), Pager()
+    first = pager.packet(stream.frame(full=True), "zh")
+    assert first["n"] == 1 and first["full"] and first["clock"].startswith("第") and "counters" in first
+    quiet = pager.packet(stream.frame(), "zh")
+    assert quiet["n"] == 2 and "counters" not in quiet  # nothing moved: the table is not sent again
+    assert "counters" in pager.packet(stream.frame(), "en")  # another language: the table in it
 
 
 def test_planned_trips_go_from_home_to_the_point_in_screen_km():
@@ -151,7 +166,7 @@ def test_planned_trips_go_from_home_to_the_point_in_screen_km():
     for _ in range(12):
         m.advance(20)
         model = m.runs[0].model
-        for rec in Stream(m).packet("en", full=True)["runs"][0]["upd"]:
+        for rec in Stream(m).frame(full=True).runs[0]["upd"]:
             if len(rec) > 5:
                 rid, x, y, state, t0, t1, hx, hy, tx, ty = rec
                 r = model.open[rid] if rid in model.open else None
@@ -254,7 +269,7 @@ def test_completed_requests_feed_the_charts():
 def test_the_model_is_garbage_collected_after_reset():
     old = live("centralised", "dingshan", steps=TUESDAY_10)
     stream = Stream(old)
-    stream.packet("zh", full=True)
+    stream.frame(full=True)
     refs = [weakref.ref(old), weakref.ref(old.runs[0].model), weakref.ref(stream)]
     old = stream = live("centralised", "dingshan")  # what Reset does: a new model replaces the old
     gc.collect()

@@ -9,6 +9,7 @@ the environment (SIM_APP_SCENARIOS, SIM_APP_SCALE); `solara run sim.teaching.app
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -23,7 +24,8 @@ from sim.present.text import keys, text
 from sim.scenario.files import load
 from sim.errors import ScenarioError
 from sim.teaching.live import AS_FILE, NONE, OFF, ON, LiveModel, policies, specialist_range, specialists_for
-from sim.teaching.stream import SETTLED, Stream, geometry, scene
+from sim.teaching.feed import Cursor, Feeds
+from sim.teaching.stream import SETTLED, geometry, scene
 
 SCENARIO_DIR = Path(os.environ.get("SIM_APP_SCENARIOS", "scenarios")).resolve()
 SCALE = float(os.environ.get("SIM_APP_SCALE", "0.02"))
@@ -74,6 +76,17 @@ def build(controls: dict, until: float = START) -> LiveModel:
     while live.runs and live.clock < min(until, live.stop):  # hour by hour, for the charts' running means
         live.advance(min(60.0, until - live.clock))
     return live
+
+
+FEEDS = Feeds()
+
+
+def join(controls: dict, start: float) -> Cursor:
+    """A place for a new page on the model the controls describe from minute `start`: the model
+    other pages with the same controls opened at that moment play, while they are together. The
+    key holds the policy files' version, so a file edited during a lesson is read again."""
+    files = max((f.stat().st_mtime_ns for f in SCENARIO_DIR.rglob("*") if f.is_file()), default=0)
+    return FEEDS.join((tuple(sorted(controls.items())), files), functools.partial(build, controls), start)
 
 
 def specialist_control(names: list[str]) -> tuple[dict[str, int], int, int]:
@@ -129,34 +142,46 @@ def LiveCanvas(scene: Sealed, geometry: Sealed, packet: Sealed, words: Sealed, l
 
 
 @solara.component
-def LiveView(live: LiveModel, gen: int, language: str, jump: int):
-    """The browser-drawn part. Each `more` message from the browser advances the model a little
-    and answers with what changed; a message from an older model (before a Reset) is ignored."""
-    stream = solara.use_memo(lambda: Stream(live), [live])
-    static = solara.use_memo(lambda: {**scene(live, language), "settled": SETTLED}, [live, language])
-    shapes = solara.use_memo(lambda: geometry(live), [live])  # once per model, whatever the language
-    first = solara.use_memo(lambda: {**stream.packet(language, full=True), "gen": gen, "seq": 0}, [stream])
-    latest, set_latest = solara.use_state(first)
-    packet = latest if latest.get("gen") == gen else first
+def LiveView(cursor: Cursor, gen: int, language: str):
+    """The browser-drawn part. Each `more` message from the browser moves the page's cursor on a
+    little and answers with what changed, as a message to the live view's widget: no render of
+    the page (which walks all of its elements) per packet. A message from an older model (before
+    a Reset) is ignored."""
+    live = cursor.live
+    static = solara.use_memo(lambda: {**scene(live, language), "settled": SETTLED}, [cursor, language])
+    shapes = solara.use_memo(lambda: geometry(live), [cursor])  # once per model, whatever the language
+    first = solara.use_memo(lambda: {**cursor.packet(0, language, full=True), "gen": gen, "seq": 0}, [cursor])
+    canvas = solara.use_ref(None)
+    worded = solara.use_ref(language)
 
-    def resend():
-        set_latest({**stream.packet(language, full=True), "gen": gen, "seq": -1})
+    def send(packet: dict) -> None:
+        if canvas.current is not None:
+            canvas.current.send({"method": "packet", "args": [packet]})
 
-    solara.use_effect(lambda: resend() if latest.get("gen") == gen else None, [language, jump])
+    def relabel():  # the same moment again, in the new language
+        if worded.current != language:
+            worded.current = language
+            send({**cursor.packet(0, language), "gen": gen, "seq": -1})
+
+    solara.use_effect(relabel, [language])
 
     def more(data):
         try:
             if not isinstance(data, dict) or data.get("gen") != gen or not live.runs:
                 return
             minutes = min(max(float(data.get("minutes", 0)), 0.0), MOST_MINUTES)
-            live.advance(minutes)
-            set_latest({**stream.packet(language, full=bool(data.get("full"))), "gen": gen, "seq": data.get("seq")})
+            send({**cursor.packet(minutes, language, full=bool(data.get("full"))), "gen": gen, "seq": data.get("seq")})
         except Exception as exc:  # the page shows one line; the log keeps the detail
             LOG.exception("advancing the live model")
-            set_latest({**packet, "error": f"{app_words(language)['error']}: {exc}", "seq": data.get("seq")})
+            send({"gen": gen, "seq": data.get("seq"), "error": f"{app_words(language)['error']}: {exc}"})
 
-    LiveCanvas(scene=Sealed(static), geometry=Sealed(shapes), packet=Sealed(packet), words=Sealed(app_words(language)),
-               lang=language, event_more=more)
+    view = LiveCanvas(scene=Sealed(static), geometry=Sealed(shapes), packet=Sealed(first),
+                      words=Sealed(app_words(language)), lang=language, event_more=more)
+
+    def find_widget():
+        canvas.current = solara.get_widget(view)
+
+    solara.use_effect(find_widget)
 
 
 def _select(label: str, value, items: list[tuple], on_value, changed: bool, words: dict):
@@ -291,9 +316,8 @@ def Page():
     pending, set_pending = solara.use_state(first)
     gen, set_gen = solara.use_state(1)
     start, set_start = solara.use_state(START)
-    jump, set_jump = solara.use_state(0)
     about, set_about = solara.use_state(False)
-    live = solara.use_memo(lambda: build(applied, start), [gen])
+    cursor = solara.use_memo(lambda: join(applied, start), [gen])
     w = app_words(lang.value)
     solara.Title(w["title"])
 
@@ -303,19 +327,15 @@ def Page():
         set_start(until)
         set_gen(gen + 1)
 
-    def go(t: float):
+    def go(t: float):  # a page of its own from that moment (shared by the pages that go there too)
         set_about(False)
-        if applied != pending or t < live.clock:
-            apply(pending, t)
-        else:
-            live.advance(t - live.clock)
-            set_jump(jump + 1)
+        apply(pending, t)
 
     with solara.Div(classes=["sim-page"]):
         Controls(pending, set_pending, applied, apply, lambda: set_about(True))
         with solara.Div(classes=["sim-main"]):
-            if live.error:
-                solara.Error(f"{w['error']}: {live.error}", classes=["sim-error"])
+            if cursor.live.error:
+                solara.Error(f"{w['error']}: {cursor.live.error}", classes=["sim-error"])
             else:
-                LiveView(live, gen, lang.value, jump)
+                LiveView(cursor, gen, lang.value)
         About(about, lambda: set_about(False), go)

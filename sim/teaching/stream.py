@@ -1,16 +1,18 @@
 """What the teaching app sends the browser, which draws the maps and charts itself.
 
 Drawing in the browser keeps motion smooth and the server light: the territory is sent once
-(`scene`), then each packet carries only what changed since the last one (`Stream.packet`):
+(`scene`), then each frame carries only what changed since the last one (`Stream.frame`):
 residents whose place or state moved, the trips they have planned (start, arrival, where to)
 so the browser can move them along the road between packets, staff, queue badges, new points
-of the running means and the readouts. Positions are screen km: a street taller than wide is
+of the running means and the readouts, in every language; a page gets frames as numbered
+packets (`Pager`). Positions are screen km: a street taller than wide is
 turned a quarter turn, so that two maps stack and stay readable.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
@@ -18,6 +20,7 @@ from shapely import MultiLineString, line_merge
 
 from sim.clock import DAY
 from sim.present.labels import app_words, clock, scenario_name, value_text
+from sim.present.text import LANGS
 from sim.teaching.live import IN_PROGRESS, QUEUEING, SERVED, TRAVELLING, WAITING, LiveModel, Run, View
 
 SETTLED = 0.9  # a day's requests count towards the time-to-done readout once this share of them is done
@@ -104,16 +107,66 @@ def scenario_title(meta: dict, lang: str) -> str:
     return zh if lang == "zh" else f"{scenario_name(meta, 'en')}  {zh}"
 
 
-class Stream:
-    """Packets for one LiveModel: each holds what changed since the previous one.
+@dataclass(frozen=True)
+class Frame:
+    """What the models look like at one moment, for the browser: per run what changed since the
+    previous frame (or everything, when `full`), and the words in every language, so that pages
+    in either language can be sent the same frame."""
 
-    Packets are numbered; `full=True` forgets what was sent, so the packet is complete and
-    marked so (a new page, a new language, a jump, or a browser that missed one).
-    """
+    t: float
+    full: bool
+    finished: bool
+    runs: list[dict]
+    words: dict[str, dict]  # language -> clock, readout and counters
+
+    def quiet(self) -> Frame:
+        """The same moment again with nothing changed: what a page that asks past the end gets."""
+        runs = [{**run, "upd": [], "del": [], "cohorts": {}, "means": []} for run in self.runs]
+        return replace(self, full=False, runs=runs)
+
+
+def combine(frames: list[Frame]) -> Frame:
+    """Frames one after the other, the first complete, as one complete frame at the last one's
+    moment: what the browser holds after receiving them all."""
+    first, last = frames[0], frames[-1]
+    runs = []
+    for i, run in enumerate(first.runs):
+        records = {rec[0]: rec for rec in run["upd"]}
+        cohorts, means = dict(run["cohorts"]), list(run["means"])
+        for frame in frames[1:]:
+            step = frame.runs[i]
+            for rid in step["del"]:
+                records.pop(rid, None)
+            records.update((rec[0], rec) for rec in step["upd"])
+            cohorts.update(step["cohorts"])
+            means.extend(step["means"])
+        runs.append({**last.runs[i], "upd": list(records.values()), "del": [], "cohorts": cohorts, "means": means})
+    return replace(last, full=True, runs=runs)
+
+
+class Pager:
+    """One page's packets: numbered, and with the figures table only when it changed for that page."""
+
+    def __init__(self):
+        self.n = 0
+        self.counters: list | None = None
+
+    def packet(self, frame: Frame, lang: str) -> dict:
+        words = frame.words[lang]
+        self.n += 1
+        out = {"n": self.n, "full": frame.full, "t": frame.t, "clock": words["clock"], "finished": frame.finished,
+               "runs": frame.runs, "readout": words["readout"]}
+        if frame.full or words["counters"] != self.counters:
+            out["counters"] = self.counters = words["counters"]
+        return out
+
+
+class Stream:
+    """Frames of one LiveModel: each holds what changed since the previous one; `full=True`
+    forgets what was sent, so the frame is complete (a new page, or a page that missed one)."""
 
     def __init__(self, live: LiveModel):
         self.live = live
-        self.n = 0
         self.orient = Orientation(live.runs[0].model.territory)  # a model with an error has no page to stream to
         self.unit = float(max(self.orient.size) / 160)
         # each run's street centres then community stations, where the queue badges go
@@ -125,24 +178,18 @@ class Stream:
         n = len(self.live.runs)
         self.sent: list[dict[int, tuple]] = [{} for _ in range(n)]
         self.sent_cohorts = [np.full((0, 2), np.nan) for _ in range(n)]
-        self.sent_counters: list | None = None
         self.sent_means = [0] * n
 
-    def packet(self, lang: str, full: bool = False) -> dict:
+    def frame(self, full: bool = False) -> Frame:
         live = self.live
         if full:
             self.reset()
-        self.n += 1
         with live.lock:
             views = [run.view() for run in live.runs]
             runs = [self._run_packet(i, run, view) for i, (run, view) in enumerate(zip(live.runs, views))]
-            counters = counter_rows(live, views, lang)
-            readout = readouts(live, lang)
-        out = {"n": self.n, "full": full, "t": live.clock, "clock": clock(live.clock, lang),
-               "finished": not live.running, "runs": runs, "readout": readout}
-        if counters != self.sent_counters:
-            out["counters"] = self.sent_counters = counters
-        return out
+            words = {lang: {"clock": clock(live.clock, lang), "readout": readouts(live, lang),
+                            "counters": counter_rows(live, views, lang)} for lang in LANGS}
+        return Frame(t=live.clock, full=full, finished=not live.running, runs=runs, words=words)
 
     def _run_packet(self, i: int, run: Run, view: View) -> dict:
         xy, home = _placed(view, self.orient, self.unit)

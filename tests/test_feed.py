@@ -1,0 +1,159 @@
+"""Pages that play the same settings at the same pace share one simulation, and see exactly what
+a model of their own would show them; a page that goes its own way gets a model of its own."""
+
+import gc
+import weakref
+
+import pytest
+
+from helpers import SCENARIOS
+from sim.teaching import feed as feeds
+from sim.teaching.feed import Feed, Feeds
+from sim.teaching.live import LiveModel, NONE
+
+START = (7 * 24 + 8) * 60 + 40.0
+HOUR = 60.0
+
+
+def make(until: float, policy: str = "centralised", versus: str = "dingshan") -> LiveModel:
+    """A teaching-scale model run on to minute `until`, as the app builds one."""
+    live = LiveModel(policy=policy, versus=versus, scenario_dir=SCENARIOS, demand=50)
+    while live.clock < until:
+        live.advance(min(HOUR, until - live.clock))
+    return live
+
+
+builds: list[float] = []
+
+
+def counted(until: float) -> LiveModel:
+    builds.append(until)
+    return make(until)
+
+
+def browser(state: dict | None, packet: dict) -> dict:
+    """What live_view.vue holds after a packet: each run's residents by request, the charts' points and days."""
+    if state is None or packet["full"]:
+        state = {"recs": [{} for _ in packet["runs"]], "means": [[] for _ in packet["runs"]],
+                 "cohorts": [{} for _ in packet["runs"]]}
+    for recs, means, cohorts, run in zip(state["recs"], state["means"], state["cohorts"], packet["runs"]):
+        for rid in run["del"]:
+            del recs[rid]
+        recs.update({u[0]: u for u in run["upd"]})
+        means.extend(run["means"])
+        cohorts.update(run["cohorts"])
+    return {**state, "t": packet["t"], "readout": packet["readout"], "badges": [r["badges"] for r in packet["runs"]]}
+
+
+def play(cursor, steps: list[float], lang: str = "en") -> list[dict]:
+    """The browser's state after each packet, from the first (complete) one."""
+    state = browser(None, cursor.packet(0, lang, full=True))
+    out = [state]
+    for minutes in steps:
+        state = browser(state, cursor.packet(minutes, lang))
+        out.append(state)
+    return out
+
+
+def alone(steps: list[float], start: float = START) -> list[dict]:
+    """The same, from a model nobody else plays."""
+    return play(Feeds().join("alone", make, start), steps)
+
+
+def test_a_class_on_the_same_settings_shares_one_model_and_sees_what_its_own_would_show():
+    builds.clear()
+    class_ = Feeds()
+    teacher, student = class_.join("default", counted, START), class_.join("default", counted, START)
+    assert teacher.feed is student.feed and builds == [START]  # built once, by the first page
+    steps = [2 * HOUR] * 6
+    ahead = play(teacher, steps)
+    assert teacher.live.clock == START + 12 * HOUR
+    behind = play(student, steps)  # walks the frames the teacher's page made: the model does not move
+    assert teacher.live.clock == START + 12 * HOUR and student.feed is teacher.feed
+    assert behind == ahead == alone(steps)
+    assert any(r for r in ahead[-1]["recs"][0]) and ahead[-1]["means"][0]
+
+
+def test_a_page_that_chooses_another_speed_goes_on_with_its_own_model_from_where_it_was():
+    builds.clear()
+    class_ = Feeds()
+    fast, slow = class_.join("default", counted, START), class_.join("default", counted, START)
+    play(fast, [24 * HOUR, 24 * HOUR])
+    state = play(slow, [24 * HOUR])[-1]  # on the chain up to the first day
+    packet = slow.packet(HOUR, "en")  # another step where the chain went on: a model of its own
+    assert slow.feed is not fast.feed and builds == [START, START + 24 * HOUR]
+    assert packet["full"] and packet["t"] == START + 25 * HOUR
+    state = browser(state, packet)
+    for _ in range(3):
+        state = browser(state, slow.packet(HOUR, "en"))
+    expected = alone([24 * HOUR] + [HOUR] * 4)[-1]
+    assert state["recs"] == expected["recs"] and state["cohorts"] == expected["cohorts"]
+    assert state["readout"] == expected["readout"] and state["badges"] == expected["badges"]
+
+
+def test_a_page_far_behind_gets_its_own_model_and_the_chain_stays_short(monkeypatch):
+    monkeypatch.setattr(feeds, "KEEP", 8)
+    builds.clear()
+    class_ = Feeds()
+    paused, playing = class_.join("default", counted, START), class_.join("default", counted, START)
+    paused.packet(0, "en", full=True)
+    play(paused, [HOUR] * 2)
+    play(playing, [HOUR] * 20)
+    assert len(playing.feed.frames) <= 8 and not playing.feed.open
+    assert class_.join("default", counted, START).feed is not playing.feed  # a late page starts a new one
+    state = browser(None, paused.packet(HOUR, "en"))  # the paused page plays again, on a model of its own
+    assert paused.feed is not playing.feed and state["t"] == START + 3 * HOUR
+    assert state["recs"] == alone([HOUR] * 3)[-1]["recs"]
+
+
+def test_pages_in_two_languages_share_the_frames_and_each_reads_its_own():
+    class_ = Feeds()
+    english, chinese = class_.join("default", make, START), class_.join("default", make, START)
+    a, b = play(english, [HOUR] * 3, "en"), play(chinese, [HOUR] * 3, "zh")
+    assert [s["recs"] for s in a] == [s["recs"] for s in b]
+    assert "Dingshan" in a[-1]["readout"][0] and "Dingshan" not in b[-1]["readout"][0]
+    relabelled = chinese.packet(0, "en")  # the page switches language: the same moment, in English
+    assert relabelled["t"] == b[-1]["t"] and relabelled["readout"] == a[-1]["readout"] and "counters" in relabelled
+
+
+def test_pages_apart_in_settings_or_moment_get_models_of_their_own():
+    class_ = Feeds()
+    base = class_.join("default", make, START)
+    assert class_.join("other seed", make, START).feed is not base.feed
+    assert class_.join("default", make, START + HOUR).feed is not base.feed  # a guided question's moment
+    assert class_.join("default", make, START).feed is base.feed
+
+
+def test_past_the_end_a_page_gets_the_last_moment_again():
+    live = make(START)
+    end = Feed(lambda until: live, START, shared=False)
+    cursor = feeds.Cursor(end)
+    cursor.packet(0, "en", full=True)
+    last = cursor.packet(live.stop, "en")
+    again = cursor.packet(HOUR, "en")
+    assert last["finished"] and again["finished"] and again["t"] == last["t"] == live.stop
+    assert all(r["upd"] == [] and r["del"] == [] and r["means"] == [] for r in again["runs"])
+
+
+def test_a_feed_is_freed_when_its_pages_are():
+    class_ = Feeds()
+    cursor = class_.join("default", make, START)
+    cursor.packet(HOUR, "en")
+    refs = [weakref.ref(cursor.feed), weakref.ref(cursor.live)]
+    del cursor
+    gc.collect()
+    assert all(ref() is None for ref in refs)
+
+
+@pytest.mark.parametrize("versus", [NONE, "xiaoding"])
+def test_a_shared_page_reads_the_same_figures_as_a_model_of_its_own(versus):
+    class_ = Feeds()
+    first = class_.join(versus, lambda t: make(t, "dachang", versus), START)
+    second = class_.join(versus, lambda t: make(t, "dachang", versus), START)
+    steps = [3 * HOUR] * 4
+    play(first, steps)
+    shared = [second.packet(0, "en", full=True)] + [second.packet(m, "en") for m in steps]
+    own = Feeds().join(versus, lambda t: make(t, "dachang", versus), START)
+    mine = [own.packet(0, "en", full=True)] + [own.packet(m, "en") for m in steps]
+    assert [(p["t"], p["readout"], p.get("counters")) for p in shared] == \
+        [(p["t"], p["readout"], p.get("counters")) for p in mine]
