@@ -287,6 +287,7 @@ def bench_sensitivity(base: float) -> dict:
 
 STUDENTS = (10, 20, 30)  # simulated students beside the teacher's page, for the "a class on one laptop server" limit
 STUDENT_SPEEDS = {"hour": "1 hour/s", "day": "1 day/s"}
+CLASSES = {"": "on the page's first settings", "_own_seeds": "each on a seed of its own"}  # shared model, or one each
 TEACHER_SPEED = 60.0  # simulated minutes per second at the page's first speed, 1 hour per second
 
 
@@ -294,9 +295,11 @@ def bench_app(base: float, seconds: float = 8.0) -> dict:
     """The teaching app's server with a class on it: the teacher's page in headless Chromium at
     1280x720, two models side by side, playing at 1 hour per second, alone and then beside 10, 20
     and 30 simulated students (benchmarks/students.py: each a page's requests over Solara's
-    WebSocket, without a browser), once with the students at 1 hour per second and once at 1 day
-    per second. In a class each student's page draws on the student's own device, so only the
-    server's work is put on this machine beside the teacher's browser.
+    WebSocket, without a browser), with the students at 1 hour per second and at 1 day per
+    second, first on the page's first settings (the class shares the teacher's simulation) and
+    then each on a seed of its own (a model each: the most the server can be asked). In a class
+    each student's page draws on the student's own device, so only the server's work is put on
+    this machine beside the teacher's browser.
 
     For each: the teacher's frames drawn per second, the drawing script's milliseconds per frame
     and the simulated minutes the teacher sees per second (asked: 60); the students' packets and
@@ -368,9 +371,10 @@ def bench_app(base: float, seconds: float = 8.0) -> dict:
             figures["server_cpu_ms_per_packet"] = round(1000 * cpu / max(teacher_packets + student_packets * wall, 1), 1)
             return figures
 
-        def with_class(teacher, students: int, speed: str) -> dict:
+        def with_class(teacher, students: int, speed: str, own: str) -> dict:
             cmd = [sys.executable, str(ROOT / "benchmarks" / "students.py"), url, "--students", str(students),
-                   "--speed", speed, "--seconds", str(seconds + 2), "--server-pid", str(server.pid)]
+                   "--speed", speed, "--seconds", str(seconds + 2), "--server-pid", str(server.pid),
+                   *(["--own-seeds"] if own else [])]
             generator = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
             try:
                 if generator.stdout.readline().strip() != "playing":
@@ -392,18 +396,19 @@ def bench_app(base: float, seconds: float = 8.0) -> dict:
             teacher.wait_for_selector("canvas.sim-map", timeout=180_000)
             teacher.wait_for_timeout(1500)
             out["teacher_alone"] = per_packet(measure(teacher), 0.0)
-            for speed, label in STUDENT_SPEEDS.items():
-                limit, keeping_up = 0, True
-                for total in STUDENTS:
-                    figures = out[f"students_{total}_at_{speed}"] = with_class(teacher, total, speed)
-                    keeping_up = (keeping_up and figures.get("sim_minutes_per_s", 0) >= 0.9 * TEACHER_SPEED
-                                  and figures.get("frames_per_s", 0) >= 15)
-                    limit = total if keeping_up else limit
-                out[f"class_limit_at_{speed}"] = (
-                    f"{limit} students at {label} keep the teacher at >= 90% speed and >= 15 frames/s" if limit
-                    else f"fewer than {STUDENTS[0]} students at {label}")
-                time.sleep(2)  # the last class has left
-                out[f"server_cpu_percent_after_students_at_{speed}_left"] = server_cpu(3)
+            for own, settings in CLASSES.items():
+                for speed, label in STUDENT_SPEEDS.items():
+                    limit, keeping_up = 0, True
+                    for total in STUDENTS:
+                        figures = out[f"students_{total}_at_{speed}{own}"] = with_class(teacher, total, speed, own)
+                        keeping_up = (keeping_up and figures.get("sim_minutes_per_s", 0) >= 0.9 * TEACHER_SPEED
+                                      and figures.get("frames_per_s", 0) >= 15)
+                        limit = total if keeping_up else limit
+                    out[f"class_limit_at_{speed}{own}"] = (
+                        f"{limit} students at {label} {settings} keep the teacher at >= 90% speed and >= 15 frames/s"
+                        if limit else f"fewer than {STUDENTS[0]} students at {label} {settings}")
+                    time.sleep(2)  # the last class has left
+                    out[f"server_cpu_percent_after_students_at_{speed}{own}_left"] = server_cpu(3)
             browser.close()
     finally:
         server.terminate()

@@ -1,6 +1,6 @@
 """A class of students on the teaching app's server, without their browsers.
 
-    python benchmarks/students.py http://127.0.0.1:8765/ --students 30 --speed day --seconds 10 [--server-pid PID]
+    python benchmarks/students.py http://127.0.0.1:8765/ --students 30 --speed day --seconds 10 [--own-seeds] [--server-pid PID]
 
 In a class each student's page draws on the student's own device, so what a class costs the
 teacher's laptop is the server's work. Each simulated student does over the network what a page
@@ -10,6 +10,10 @@ for half a second's worth of simulated time at 1 hour/s (two seconds' at 1 day/s
 than one and a half of those is left ahead of what the page shows, with one request in flight. The minutes the student is
 shown advance at the chosen speed until they catch up with the last packet. On leaving, it closes
 the socket and sends the close beacon a page sends on `pagehide`.
+
+A class on the page's first settings shares one simulation on the server (sim/teaching/feed.py);
+with `--own-seeds` each student first types a seed of its own into the sidebar and applies it, as
+a class told to try different seeds does, so that every student runs a model of its own.
 
 Prints `playing` once every student has had a packet it asked for, then measures for
 `--seconds` and prints a JSON summary: per student the packets and simulated minutes shown per
@@ -41,6 +45,7 @@ PACKETS_PER_SECOND = {60.0: 2, 1440.0: 0.5}  # live_view.vue's at these speeds: 
 AHEAD = 1.5  # the page asks again once less than this many requests' worth is left ahead of the clock
 RESEND = 5.0  # seconds after which the page asks again though a request is still unanswered
 FRAME = 1 / 60  # the page checks once a drawn frame
+FIRST_OWN_SEED = 2  # the page opens on seed 1: with --own-seeds, student i applies seed 2 + i
 TIMEOUT = 300.0  # seconds a student may take to connect and get its first packet on a busy server
 
 
@@ -59,6 +64,7 @@ class Student:
         self.chunk = speed / PACKETS_PER_SECOND[speed]
         self.ws = None
         self.comm = None  # the live view's widget
+        self.widgets: dict[str, dict] = {}  # every widget's first state, by its comm
         self.gen = self.last = None  # the model's generation; the last packet's simulated minute
         self.shown = self.stamp = 0.0  # simulated minute shown, and when it was brought up to date
         self.n = self.seq = 0
@@ -110,6 +116,7 @@ class Student:
         data = content.get("data") or {}
         if kind == "comm_open":
             state = data.get("state", {})
+            self.widgets[content["comm_id"]] = state
             if "packet" in state and "scene" in state:
                 self.comm = content["comm_id"]
                 self.receive(state["packet"], now)
@@ -183,6 +190,20 @@ class Student:
                 continue
             self.handle(json.loads(raw), time.perf_counter())
 
+    async def reseed(self, seed: int) -> None:
+        """Type `seed` into the sidebar's seed field, leave the field and press Reset, as a student
+        does; back once the new model's first packet has come."""
+        field = next(c for c, st in self.widgets.items() if str(st.get("label", "")).startswith("Seed"))
+        reset = next(c for c, st in self.widgets.items() if "sim-reset" in str(st.get("class_", "")))
+        await self.ws.send(message("comm_msg", {"comm_id": field, "data": {
+            "method": "update", "state": {"v_model": str(seed)}, "buffer_paths": []}}))
+        for comm, event in ((field, "focusout"), (reset, "click")):
+            await self.ws.send(message("comm_msg", {"comm_id": comm, "data": {
+                "method": "custom", "content": {"event": event, "data": {}}}}))
+        old = self.gen
+        while self.gen == old:
+            self.handle(json.loads(await asyncio.wait_for(self.ws.recv(), TIMEOUT)), time.perf_counter())
+
     async def leave(self) -> None:
         """Close the socket, then send the close beacon, as a closed tab does."""
         if self.ws is None:
@@ -203,10 +224,13 @@ def quantile(values: list[float], q: float) -> float | None:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def session(student: Student, started: asyncio.Event, until: list[float]) -> None:
-    """A student's whole visit: connect, play until the measured window ends, leave."""
+async def session(student: Student, started: asyncio.Event, until: list[float], seed: int | None) -> None:
+    """A student's whole visit: connect, take a seed of its own if given one, play until the measured
+    window ends, leave."""
     try:
         await student.connect()
+        if seed is not None:
+            await student.reseed(seed)
         while not started.is_set():  # playing until the whole class is
             await student.play(time.perf_counter() + 0.25)
         await student.play(until[0])
@@ -217,11 +241,13 @@ async def session(student: Student, started: asyncio.Event, until: list[float]) 
         await student.leave()
 
 
-async def run_class(url: str, students: int, speed: float, seconds: float, server_pid: int | None) -> dict:
+async def run_class(url: str, students: int, speed: float, seconds: float, server_pid: int | None,
+                    own_seeds: bool = False) -> dict:
     server = psutil.Process(server_pid) if server_pid else None
     class_ = [Student(url, speed) for _ in range(students)]
     started, until = asyncio.Event(), [math.inf]
-    tasks = [asyncio.create_task(session(s, started, until)) for s in class_]
+    tasks = [asyncio.create_task(session(s, started, until, FIRST_OWN_SEED + i if own_seeds else None))
+             for i, s in enumerate(class_)]
     await asyncio.wait([asyncio.create_task(s.playing.wait()) for s in class_], timeout=TIMEOUT)
     for s in class_:
         if not s.playing.is_set():
@@ -242,7 +268,8 @@ async def run_class(url: str, students: int, speed: float, seconds: float, serve
     packets = [sum(1 for when, _, _ in class_[i].replies if t0 <= when <= t1) for i in ok]
     minutes = [(shown1[i] - shown0[i]) / wall for i in ok]
     latency = [1000 * took for i in ok for when, took, _ in class_[i].replies if t0 <= when <= t1]
-    out = {"students": students, "connected": len(ok), "speed_sim_minutes_per_s": speed, "seconds": round(wall, 2),
+    out = {"students": students, "connected": len(ok), "own_seeds": own_seeds, "speed_sim_minutes_per_s": speed,
+           "seconds": round(wall, 2),
            "packets_per_s": {"mean": round(sum(packets) / len(ok) / wall, 2) if ok else None,
                              "min": round(min(packets) / wall, 2) if ok else None},
            "sim_minutes_per_s": {"mean": round(sum(minutes) / len(ok), 1) if ok else None,
@@ -269,10 +296,12 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=10)
     parser.add_argument("--speed", choices=sorted(SPEEDS), default="hour", help="1 hour or 1 day per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to measure once all are playing")
+    parser.add_argument("--own-seeds", action="store_true", help="each student applies a seed of its own first")
     parser.add_argument("--server-pid", type=int, help="the server's process, for its CPU")
     args = parser.parse_args()
     url = args.url if args.url.endswith("/") else args.url + "/"
-    summary = asyncio.run(run_class(url, args.students, SPEEDS[args.speed], args.seconds, args.server_pid))
+    summary = asyncio.run(run_class(url, args.students, SPEEDS[args.speed], args.seconds, args.server_pid,
+                                    args.own_seeds))
     print(json.dumps(summary), flush=True)
     sys.exit(0 if summary["connected"] == args.students else 1)
 

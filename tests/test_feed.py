@@ -74,14 +74,16 @@ def test_a_class_on_the_same_settings_shares_one_model_and_sees_what_its_own_wou
     assert any(r for r in ahead[-1]["recs"][0]) and ahead[-1]["means"][0]
 
 
-def test_a_page_that_chooses_another_speed_goes_on_with_its_own_model_from_where_it_was():
+def test_a_page_that_chooses_another_speed_goes_on_with_a_branch_from_where_it_was():
     builds.clear()
     class_ = Feeds()
-    fast, slow = class_.join("default", counted, START), class_.join("default", counted, START)
+    fast, slow, also_slow = (class_.join("default", counted, START) for _ in range(3))
     play(fast, [24 * HOUR, 24 * HOUR])
     state = play(slow, [24 * HOUR])[-1]  # on the chain up to the first day
-    packet = slow.packet(HOUR, "en")  # another step where the chain went on: a model of its own
+    packet = slow.packet(HOUR, "en")  # another step where the chain went on: a branch from there
     assert slow.feed is not fast.feed and builds == [START, START + 24 * HOUR]
+    play(also_slow, [24 * HOUR, HOUR])  # leaves at the same moment for the same step: the same branch
+    assert also_slow.feed is slow.feed and builds == [START, START + 24 * HOUR]
     assert packet["full"] and packet["t"] == START + 25 * HOUR
     state = browser(state, packet)
     for _ in range(3):
@@ -126,7 +128,7 @@ def test_pages_apart_in_settings_or_moment_get_models_of_their_own():
 
 def test_past_the_end_a_page_gets_the_last_moment_again():
     live = make(START)
-    end = Feed(lambda until: live, START, shared=False)
+    end = Feed(lambda until: live, START)
     cursor = feeds.Cursor(end)
     cursor.packet(0, "en", full=True)
     last = cursor.packet(live.stop, "en")
@@ -157,3 +159,14 @@ def test_a_shared_page_reads_the_same_figures_as_a_model_of_its_own(versus):
     mine = [own.packet(0, "en", full=True)] + [own.packet(m, "en") for m in steps]
     assert [(p["t"], p["readout"], p.get("counters")) for p in shared] == \
         [(p["t"], p["readout"], p.get("counters")) for p in mine]
+
+
+def test_a_feed_takes_new_pages_only_while_a_class_opens_it_then_keeps_few_frames(monkeypatch):
+    monkeypatch.setattr(feeds, "JOIN_SECONDS", 0.0)
+    class_ = Feeds()
+    page = class_.join("default", make, START)
+    assert class_.join("default", make, START).feed is page.feed  # within the time: the same feed
+    states = play(page, [HOUR] * (feeds.FOLD + 5))
+    assert not page.feed.open and len(page.feed.frames) <= feeds.FOLD
+    assert class_.join("default", make, START).feed is not page.feed  # a page opened later starts its own
+    assert states[-1]["recs"] == alone([HOUR] * (feeds.FOLD + 5))[-1]["recs"]
