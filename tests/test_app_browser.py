@@ -235,8 +235,14 @@ def test_a_lesson_in_chromium(server, tmp_path):
         page.locator(".sim-go").nth(1).click()  # a guided question: go to its moment
         page.wait_for_function("() => document.querySelector('.sim-clock').innerText.startsWith('第2周 · 周二 11:0')",
                                timeout=WAIT)
+        page.locator(".sim-play").click()  # paused, the page asks for nothing: the new language must come anyway
         page.get_by_role("button", name="EN", exact=True).click()
         page.wait_for_function("() => document.querySelector('.sim-clock').innerText.startsWith('Week')", timeout=WAIT)
+        page.wait_for_function("() => /Xiaoding.*vs Centralised/.test(document.querySelector('.sim-readout').innerText)"
+                               " && !/[\u4e00-\u9fff]/.test(document.querySelector('.sim-readout').innerText)"
+                               " && document.querySelector('.sim-counters').innerText.includes('Centralised')",
+                               timeout=10_000)
+        page.locator(".sim-play").click()
         at = shown(page)
         wait_until_shown(page, f"t > {at + 20}")
         page.screenshot(path=tmp_path / "app-screenshot.png")

@@ -158,10 +158,10 @@ def LiveView(cursor: Cursor, gen: int, language: str):
         if canvas.current is not None:
             canvas.current.send({"method": "packet", "args": [packet]})
 
-    def relabel():  # the same moment again, in the new language
+    def relabel():  # the same moment again, complete, in the new language
         if worded.current != language:
             worded.current = language
-            send({**cursor.packet(0, language), "gen": gen, "seq": -1})
+            send({**cursor.packet(0, language, full=True), "gen": gen, "seq": -1})
 
     solara.use_effect(relabel, [language])
 
