@@ -39,3 +39,19 @@ def kill_part_way(args, ready, timeout=90):
     finally:
         job.kill()
     return workers
+
+
+def held_by_browser(state: dict | None, full: bool, runs: list[dict]) -> dict:
+    """What live_view.vue holds after a packet (or frame) with `runs`: each run's residents by
+    request, the charts' points and days. A complete one replaces what was held; `state` is
+    left as it was."""
+    if state is None or full:
+        state = {"recs": [{} for _ in runs], "means": [[] for _ in runs], "cohorts": [{} for _ in runs]}
+    state = {key: [type(part)(part) for part in state[key]] for key in ("recs", "means", "cohorts")}
+    for recs, means, cohorts, run in zip(state["recs"], state["means"], state["cohorts"], runs):
+        for rid in run["del"]:
+            del recs[rid]
+        recs.update({u[0]: u for u in run["upd"]})
+        means.extend(run["means"])
+        cohorts.update(run["cohorts"])
+    return state

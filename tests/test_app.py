@@ -8,7 +8,7 @@ import weakref
 import numpy as np
 import pytest
 
-from helpers import ROOT, SCENARIOS
+from helpers import ROOT, SCENARIOS, held_by_browser
 import sim
 from sim import cli
 from sim.teaching import app
@@ -115,16 +115,7 @@ def test_travelling_residents_are_on_their_way_from_home_to_the_point():
 
 
 def apply(state: dict | None, frame: Frame) -> dict:
-    """What the browser does with a frame: a complete one replaces its state, others patch it."""
-    if frame.full or state is None:
-        state = {"recs": [{} for _ in frame.runs], "means": [[] for _ in frame.runs], "cohorts": [{} for _ in frame.runs]}
-    for recs, means, cohorts, run in zip(state["recs"], state["means"], state["cohorts"], frame.runs):
-        for rid in run["del"]:
-            del recs[rid]
-        recs.update({u[0]: u for u in run["upd"]})
-        means.extend(run["means"])
-        cohorts.update(run["cohorts"])
-    return state
+    return held_by_browser(state, frame.full, frame.runs)
 
 
 def test_frames_carry_only_what_changed_and_add_up_to_the_whole():

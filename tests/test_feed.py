@@ -6,7 +6,7 @@ import weakref
 
 import pytest
 
-from helpers import SCENARIOS
+from helpers import SCENARIOS, held_by_browser
 from sim.teaching import feed as feeds
 from sim.teaching.feed import Feed, Feeds
 from sim.teaching.live import LiveModel, NONE
@@ -32,17 +32,9 @@ def counted(until: float) -> LiveModel:
 
 
 def browser(state: dict | None, packet: dict) -> dict:
-    """What live_view.vue holds after a packet: each run's residents by request, the charts' points and days."""
-    if state is None or packet["full"]:
-        state = {"recs": [{} for _ in packet["runs"]], "means": [[] for _ in packet["runs"]],
-                 "cohorts": [{} for _ in packet["runs"]]}
-    for recs, means, cohorts, run in zip(state["recs"], state["means"], state["cohorts"], packet["runs"]):
-        for rid in run["del"]:
-            del recs[rid]
-        recs.update({u[0]: u for u in run["upd"]})
-        means.extend(run["means"])
-        cohorts.update(run["cohorts"])
-    return {**state, "t": packet["t"], "readout": packet["readout"], "badges": [r["badges"] for r in packet["runs"]]}
+    """What the page holds after a packet, with the moment, readouts and badges it shows."""
+    held = held_by_browser(state, packet["full"], packet["runs"])
+    return {**held, "t": packet["t"], "readout": packet["readout"], "badges": [r["badges"] for r in packet["runs"]]}
 
 
 def play(cursor, steps: list[float], lang: str = "en") -> list[dict]:
