@@ -121,7 +121,8 @@ def apply(state: dict | None, frame: Frame) -> dict:
 def test_frames_carry_only_what_changed_and_add_up_to_the_whole():
     m = live("centralised", "dingshan", steps=TUESDAY_10)
     stream = Stream(m)
-    first = stream.frame(full=True)
+    first = stream.frame()
+    assert first.full  # a stream's first frame is complete
     state = apply(None, first)
     assert [len(r) for r in state["recs"]] == [len(run.model.open) for run in m.runs]
     again = stream.frame()
@@ -133,21 +134,23 @@ def test_frames_carry_only_what_changed_and_add_up_to_the_whole():
         frames.append(stream.frame())
         assert any(run["upd"] or run["del"] for run in frames[-1].runs)
         state = apply(state, frames[-1])
-    whole = apply(None, Stream(m).frame(full=True))
+    whole = apply(None, Stream(m).frame())
     assert state["recs"] == whole["recs"] and state["cohorts"] == whole["cohorts"]
     assert [len(x) for x in state["means"]] == [len(run.history["day"]) for run in m.runs]
     combined = combine(frames)  # what a page joining late is sent: the same, in one complete frame
     assert combined.full and combined.t == m.clock and apply(None, combined) == state
 
 
-def test_a_page_gets_numbered_packets_in_its_language_with_the_table_only_when_it_changed():
+def test_a_page_gets_numbered_packets_in_both_languages_with_the_table_only_when_it_changed():
     m = live("centralised", "dingshan", steps=TUESDAY_10)
     stream, pager = Stream(m), Pager()
-    first = pager.packet(stream.frame(full=True), "zh")
-    assert first["n"] == 1 and first["full"] and first["clock"].startswith("第") and "counters" in first
-    quiet = pager.packet(stream.frame(), "zh")
+    first = pager.packet(stream.frame())
+    assert first["n"] == 1 and first["full"] and "counters" in first
+    assert first["readout"]["zh"][0].startswith("事项授权专员") and "Dingshan" in first["readout"]["en"][0]
+    quiet = pager.packet(stream.frame())
     assert quiet["n"] == 2 and "counters" not in quiet  # nothing moved: the table is not sent again
-    assert "counters" in pager.packet(stream.frame(), "en")  # another language: the table in it
+    m.advance(120)
+    assert "counters" in pager.packet(stream.frame())  # requests were done meanwhile: the table moved
 
 
 def test_planned_trips_go_from_home_to_the_point_in_screen_km():
@@ -157,7 +160,7 @@ def test_planned_trips_go_from_home_to_the_point_in_screen_km():
     for _ in range(12):
         m.advance(20)
         model = m.runs[0].model
-        for rec in Stream(m).frame(full=True).runs[0]["upd"]:
+        for rec in Stream(m).frame().runs[0]["upd"]:
             if len(rec) > 5:
                 rid, x, y, state, t0, t1, hx, hy, tx, ty = rec
                 r = model.open[rid] if rid in model.open else None
@@ -260,7 +263,7 @@ def test_completed_requests_feed_the_charts():
 def test_the_model_is_garbage_collected_after_reset():
     old = live("centralised", "dingshan", steps=TUESDAY_10)
     stream = Stream(old)
-    stream.frame(full=True)
+    stream.frame()
     refs = [weakref.ref(old), weakref.ref(old.runs[0].model), weakref.ref(stream)]
     old = stream = live("centralised", "dingshan")  # what Reset does: a new model replaces the old
     gc.collect()

@@ -136,6 +136,9 @@ VISIBLE_WORDS = """() => document.body.innerText + ' ' + [...document.querySelec
   .map(e => (e.getAttribute('aria-label') || '') + ' ' + (e.getAttribute('alt') || '') + ' ' + (e.getAttribute('title') || '')).join(' ')
   + ' ' + document.title"""
 
+FIGURES_SHOWN = """() => [document.querySelector('.sim-readout').innerText.match(/[−+][0-9.,]+%?/g),
+  [...document.querySelectorAll('.sim-counters tr')].slice(1).map(tr => [...tr.children].slice(1).map(td => td.innerText))]"""
+
 
 def students():
     spec = importlib.util.spec_from_file_location("students", ROOT / "benchmarks" / "students.py")
@@ -236,12 +239,15 @@ def test_a_lesson_in_chromium(server, tmp_path):
         page.wait_for_function("() => document.querySelector('.sim-clock').innerText.startsWith('第2周 · 周二 11:0')",
                                timeout=WAIT)
         page.locator(".sim-play").click()  # paused, the page asks for nothing: the new language must come anyway
+        page.wait_for_timeout(300)
+        figures_shown = page.evaluate(FIGURES_SHOWN)
         page.get_by_role("button", name="EN", exact=True).click()
         page.wait_for_function("() => document.querySelector('.sim-clock').innerText.startsWith('Week')", timeout=WAIT)
         page.wait_for_function("() => /Xiaoding.*vs Centralised/.test(document.querySelector('.sim-readout').innerText)"
                                " && !/[\u4e00-\u9fff]/.test(document.querySelector('.sim-readout').innerText)"
                                " && document.querySelector('.sim-counters').innerText.includes('Centralised')",
                                timeout=10_000)
+        assert page.evaluate(FIGURES_SHOWN) == figures_shown  # the same moment's figures, in the other language
         page.locator(".sim-play").click()
         at = shown(page)
         wait_until_shown(page, f"t > {at + 20}")

@@ -37,12 +37,12 @@ def browser(state: dict | None, packet: dict) -> dict:
     return {**held, "t": packet["t"], "readout": packet["readout"], "badges": [r["badges"] for r in packet["runs"]]}
 
 
-def play(cursor, steps: list[float], lang: str = "en") -> list[dict]:
+def play(cursor, steps: list[float]) -> list[dict]:
     """The browser's state after each packet, from the first (complete) one."""
-    state = browser(None, cursor.packet(0, lang, full=True))
+    state = browser(None, cursor.packet(0, full=True))
     out = [state]
     for minutes in steps:
-        state = browser(state, cursor.packet(minutes, lang))
+        state = browser(state, cursor.packet(minutes))
         out.append(state)
     return out
 
@@ -72,14 +72,14 @@ def test_a_page_that_chooses_another_speed_goes_on_with_a_branch_from_where_it_w
     fast, slow, also_slow = (class_.join("default", counted, START) for _ in range(3))
     play(fast, [24 * HOUR, 24 * HOUR])
     state = play(slow, [24 * HOUR])[-1]  # on the chain up to the first day
-    packet = slow.packet(HOUR, "en")  # another step where the chain went on: a branch from there
+    packet = slow.packet(HOUR)  # another step where the chain went on: a branch from there
     assert slow.feed is not fast.feed and builds == [START, START + 24 * HOUR]
     play(also_slow, [24 * HOUR, HOUR])  # leaves at the same moment for the same step: the same branch
     assert also_slow.feed is slow.feed and builds == [START, START + 24 * HOUR]
     assert packet["full"] and packet["t"] == START + 25 * HOUR
     state = browser(state, packet)
     for _ in range(3):
-        state = browser(state, slow.packet(HOUR, "en"))
+        state = browser(state, slow.packet(HOUR))
     expected = alone([24 * HOUR] + [HOUR] * 4)[-1]
     assert state["recs"] == expected["recs"] and state["cohorts"] == expected["cohorts"]
     assert state["readout"] == expected["readout"] and state["badges"] == expected["badges"]
@@ -90,24 +90,24 @@ def test_a_page_far_behind_gets_its_own_model_and_the_chain_stays_short(monkeypa
     builds.clear()
     class_ = Feeds()
     paused, playing = class_.join("default", counted, START), class_.join("default", counted, START)
-    paused.packet(0, "en", full=True)
+    paused.packet(0, full=True)
     play(paused, [HOUR] * 2)
     play(playing, [HOUR] * 20)
     assert len(playing.feed.frames) <= 8 and not playing.feed.open
     assert class_.join("default", counted, START).feed is not playing.feed  # a late page starts a new one
-    state = browser(None, paused.packet(HOUR, "en"))  # the paused page plays again, on a model of its own
+    state = browser(None, paused.packet(HOUR))  # the paused page plays again, on a model of its own
     assert paused.feed is not playing.feed and state["t"] == START + 3 * HOUR
     assert state["recs"] == alone([HOUR] * 3)[-1]["recs"]
 
 
-def test_pages_in_two_languages_share_the_frames_and_each_reads_its_own():
-    class_ = Feeds()
-    english, chinese = class_.join("default", make, START), class_.join("default", make, START)
-    a, b = play(english, [HOUR] * 3, "en"), play(chinese, [HOUR] * 3, "zh")
-    assert [s["recs"] for s in a] == [s["recs"] for s in b]
-    assert "Dingshan" in a[-1]["readout"][0] and "Dingshan" not in b[-1]["readout"][0]
-    relabelled = chinese.packet(0, "en")  # the page switches language: the same moment, in English
-    assert relabelled["t"] == b[-1]["t"] and relabelled["readout"] == a[-1]["readout"] and "counters" in relabelled
+def test_every_packet_carries_the_readouts_and_table_in_both_languages():
+    """A page that switches language reads the moment it shows in the other one, without asking."""
+    cursor = Feeds().join("default", make, START)
+    first = cursor.packet(0, full=True)
+    later = cursor.packet(HOUR)
+    for packet in (first, later):
+        assert "Dingshan" in packet["readout"]["en"][0] and packet["readout"]["zh"][0].startswith("事项授权专员")
+    assert set(first["counters"]) == {"en", "zh"} and first["counters"]["en"][0][1] == "Centralised"
 
 
 def test_pages_apart_in_settings_or_moment_get_models_of_their_own():
@@ -122,9 +122,9 @@ def test_past_the_end_a_page_gets_the_last_moment_again():
     live = make(START)
     end = Feed(lambda until: live, START)
     cursor = feeds.Cursor(end)
-    cursor.packet(0, "en", full=True)
-    last = cursor.packet(live.stop, "en")
-    again = cursor.packet(HOUR, "en")
+    cursor.packet(0, full=True)
+    last = cursor.packet(live.stop)
+    again = cursor.packet(HOUR)
     assert last["finished"] and again["finished"] and again["t"] == last["t"] == live.stop
     assert all(r["upd"] == [] and r["del"] == [] and r["means"] == [] for r in again["runs"])
 
@@ -132,7 +132,7 @@ def test_past_the_end_a_page_gets_the_last_moment_again():
 def test_a_feed_is_freed_when_its_pages_are():
     class_ = Feeds()
     cursor = class_.join("default", make, START)
-    cursor.packet(HOUR, "en")
+    cursor.packet(HOUR)
     refs = [weakref.ref(cursor.feed), weakref.ref(cursor.live)]
     del cursor
     gc.collect()
@@ -146,9 +146,9 @@ def test_a_shared_page_reads_the_same_figures_as_a_model_of_its_own(versus):
     second = class_.join(versus, lambda t: make(t, "dachang", versus), START)
     steps = [3 * HOUR] * 4
     play(first, steps)
-    shared = [second.packet(0, "en", full=True)] + [second.packet(m, "en") for m in steps]
+    shared = [second.packet(0, full=True)] + [second.packet(m) for m in steps]
     own = Feeds().join(versus, lambda t: make(t, "dachang", versus), START)
-    mine = [own.packet(0, "en", full=True)] + [own.packet(m, "en") for m in steps]
+    mine = [own.packet(0, full=True)] + [own.packet(m) for m in steps]
     assert [(p["t"], p["readout"], p.get("counters")) for p in shared] == \
         [(p["t"], p["readout"], p.get("counters")) for p in mine]
 

@@ -150,27 +150,19 @@ def LiveView(cursor: Cursor, gen: int, language: str):
     live = cursor.live
     static = solara.use_memo(lambda: {**scene(live, language), "settled": SETTLED}, [cursor, language])
     shapes = solara.use_memo(lambda: geometry(live), [cursor])  # once per model, whatever the language
-    first = solara.use_memo(lambda: {**cursor.packet(0, language, full=True), "gen": gen, "seq": 0}, [cursor])
+    first = solara.use_memo(lambda: {**cursor.packet(0, full=True), "gen": gen, "seq": 0}, [cursor])
     canvas = solara.use_ref(None)
-    worded = solara.use_ref(language)
 
     def send(packet: dict) -> None:
         if canvas.current is not None:
             canvas.current.send({"method": "packet", "args": [packet]})
-
-    def relabel():  # the same moment again, complete, in the new language
-        if worded.current != language:
-            worded.current = language
-            send({**cursor.packet(0, language, full=True), "gen": gen, "seq": -1})
-
-    solara.use_effect(relabel, [language])
 
     def more(data):
         try:
             if not isinstance(data, dict) or data.get("gen") != gen or not live.runs:
                 return
             minutes = min(max(float(data.get("minutes", 0)), 0.0), MOST_MINUTES)
-            send({**cursor.packet(minutes, language, full=bool(data.get("full"))), "gen": gen, "seq": data.get("seq")})
+            send({**cursor.packet(minutes, full=bool(data.get("full"))), "gen": gen, "seq": data.get("seq")})
         except Exception as exc:  # the page shows one line; the log keeps the detail
             LOG.exception("advancing the live model")
             send({"gen": gen, "seq": data.get("seq"), "error": f"{app_words(language)['error']}: {exc}"})

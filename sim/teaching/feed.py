@@ -34,7 +34,7 @@ class Feed:
         self.make = make
         self.live = make(start)
         self.stream = Stream(self.live) if self.live.runs else None
-        self.frames: list[Frame] = [self.stream.frame(full=True)] if self.stream else []
+        self.frames: list[Frame] = [self.stream.frame()] if self.stream else []
         self.first = 0
         self.open = True  # new pages may join at its start
         self.born = time.monotonic()
@@ -113,7 +113,7 @@ class Cursor:
     def live(self) -> LiveModel:
         return self.feed.live
 
-    def packet(self, minutes: float, lang: str, full: bool = False) -> dict:
+    def packet(self, minutes: float, full: bool = False) -> dict:
         """The next packet for the page: `minutes` on from its last one (0: the same moment again)."""
         frame = self.feed.move(self, minutes, full)
         if frame is None:  # the chain went another way, or on without the page: a branch from where it is
@@ -123,7 +123,7 @@ class Cursor:
             self._join(branch)
             frame = branch.move(self, minutes, full=True)
             assert frame is not None
-        return self.pager.packet(frame, lang)
+        return self.pager.packet(frame)
 
 
 class Feeds:

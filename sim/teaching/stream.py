@@ -4,9 +4,10 @@ Drawing in the browser keeps motion smooth and the server light: the territory i
 (`scene`), then each frame carries only what changed since the last one (`Stream.frame`):
 residents whose place or state moved, the trips they have planned (start, arrival, where to)
 so the browser can move them along the road between packets, staff, queue badges, new points
-of the running means and the readouts, in every language; a page gets frames as numbered
-packets (`Pager`). Positions are screen km: a street taller than wide is
-turned a quarter turn, so that two maps stack and stay readable.
+of the running means, and the readouts and figures table in every language, so that a page
+switches language by itself, for the moment it shows. A page gets frames as numbered packets
+(`Pager`). Positions are screen km: a street taller than wide is turned a quarter turn, so that
+two maps stack and stay readable.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from scipy.spatial import ConvexHull, QhullError
 from shapely import MultiLineString, line_merge
 
 from sim.clock import DAY
-from sim.present.labels import app_words, clock, scenario_name, value_text
+from sim.present.labels import app_words, scenario_name, value_text
 from sim.present.text import LANGS
 from sim.teaching.live import IN_PROGRESS, QUEUEING, SERVED, TRAVELLING, WAITING, LiveModel, Run, View
 
@@ -110,17 +111,19 @@ def scenario_title(meta: dict, lang: str) -> str:
 @dataclass(frozen=True)
 class Frame:
     """What the models look like at one moment, for the browser: per run what changed since the
-    previous frame (or everything, when `full`), and the words in every language, so that pages
-    in either language can be sent the same frame."""
+    previous frame (or everything, when `full`), and the readouts and figures table in every
+    language."""
 
     t: float
     full: bool
     finished: bool
     runs: list[dict]
-    words: dict[str, dict]  # language -> clock, readout and counters
+    readout: dict[str, list[str]]  # language -> one sentence per headline figure
+    counters: dict[str, list[list[str]]]  # language -> the figures table
 
     def quiet(self) -> Frame:
-        """The same moment again with nothing changed: what a page that asks past the end gets."""
+        """The same moment again with nothing changed: what a page gets that asks for no time, or
+        for time past the end."""
         runs = [{**run, "upd": [], "del": [], "cohorts": {}, "means": []} for run in self.runs]
         return replace(self, full=False, runs=runs)
 
@@ -149,21 +152,20 @@ class Pager:
 
     def __init__(self):
         self.n = 0
-        self.counters: list | None = None
+        self.counters: dict | None = None
 
-    def packet(self, frame: Frame, lang: str) -> dict:
-        words = frame.words[lang]
+    def packet(self, frame: Frame) -> dict:
         self.n += 1
-        out = {"n": self.n, "full": frame.full, "t": frame.t, "clock": words["clock"], "finished": frame.finished,
-               "runs": frame.runs, "readout": words["readout"]}
-        if frame.full or words["counters"] != self.counters:
-            out["counters"] = self.counters = words["counters"]
+        out = {"n": self.n, "full": frame.full, "t": frame.t, "finished": frame.finished, "runs": frame.runs,
+               "readout": frame.readout}
+        if frame.full or frame.counters != self.counters:
+            out["counters"] = self.counters = frame.counters
         return out
 
 
 class Stream:
-    """Frames of one LiveModel: each holds what changed since the previous one; `full=True`
-    forgets what was sent, so the frame is complete (a new page, or a page that missed one)."""
+    """Frames of one LiveModel: the first is complete, each later one holds what changed since the
+    previous one."""
 
     def __init__(self, live: LiveModel):
         self.live = live
@@ -172,24 +174,22 @@ class Stream:
         # each run's street centres then community stations, where the queue badges go
         self.points = [_round(self.orient(np.vstack([p.xy for p in run.model.streets + run.model.communities])))
                        for run in live.runs]
-        self.reset()
-
-    def reset(self) -> None:
-        n = len(self.live.runs)
+        n = len(live.runs)
+        self.full = True  # nothing sent yet
         self.sent: list[dict[int, tuple]] = [{} for _ in range(n)]
         self.sent_cohorts = [np.full((0, 2), np.nan) for _ in range(n)]
         self.sent_means = [0] * n
 
-    def frame(self, full: bool = False) -> Frame:
+    def frame(self) -> Frame:
         live = self.live
-        if full:
-            self.reset()
         with live.lock:
             views = [run.view() for run in live.runs]
             runs = [self._run_packet(i, run, view) for i, (run, view) in enumerate(zip(live.runs, views))]
-            words = {lang: {"clock": clock(live.clock, lang), "readout": readouts(live, lang),
-                            "counters": counter_rows(live, views, lang)} for lang in LANGS}
-        return Frame(t=live.clock, full=full, finished=not live.running, runs=runs, words=words)
+            frame = Frame(t=live.clock, full=self.full, finished=not live.running, runs=runs,
+                          readout={lang: readouts(live, lang) for lang in LANGS},
+                          counters={lang: counter_rows(live, views, lang) for lang in LANGS})
+        self.full = False
+        return frame
 
     def _run_packet(self, i: int, run: Run, view: View) -> dict:
         xy, home = _placed(view, self.orient, self.unit)
